@@ -1,0 +1,146 @@
+import { type StoredEntry, compareEntryIds } from "@chat-replay/protocol";
+import type { StreamStore } from "./stream-store";
+
+/** Outcome of {@link BufferHub.waitForEntries}. */
+export type WaitResult =
+  /** New entries after the caller's position, delivered by the shared tail. */
+  | { readonly kind: "entries"; readonly entries: StoredEntry[] }
+  /** The tail is ahead of the caller: read the store directly to catch up. */
+  | { readonly kind: "behind" }
+  /** Nothing arrived within the timeout (time for a keepalive), or the caller aborted. */
+  | { readonly kind: "idle" }
+  /** The store failed; the caller decides whether to retry. */
+  | { readonly kind: "error"; readonly error: unknown };
+
+interface Waiter {
+  readonly after: string;
+  readonly resolve: (result: WaitResult) => void;
+}
+
+/** One blocking read loop for one buffer, shared by every local reader of it. */
+class Tail {
+  lastId: string | null = null;
+  readonly waiters = new Set<Waiter>();
+  running = false;
+
+  constructor(
+    private readonly store: StreamStore,
+    private readonly key: string,
+    private readonly blockMs: number,
+    private readonly onIdle: () => void,
+    private readonly stopSignal: AbortSignal,
+  ) {}
+
+  async run(): Promise<void> {
+    this.running = true;
+    try {
+      if (this.lastId === null) {
+        const newest = (await this.store.newestId(this.key)) ?? "0-0";
+        this.lastId = newest;
+        // Waiters that registered before the tail knew its head may already be behind it.
+        for (const waiter of this.waiters) {
+          if (compareEntryIds(waiter.after, newest) < 0) waiter.resolve({ kind: "behind" });
+        }
+      }
+      while (this.waiters.size > 0 && !this.stopSignal.aborted) {
+        const after = this.lastId;
+        let entries: StoredEntry[];
+        try {
+          entries = await this.store.read(this.key, after, {
+            count: 512,
+            block: this.blockMs,
+            signal: this.stopSignal,
+          });
+        } catch (error) {
+          this.settleAll({ kind: "error", error });
+          continue;
+        }
+        if (entries.length === 0) continue;
+        this.lastId = entries.at(-1)!.id;
+        for (const waiter of this.waiters) {
+          // A waiter ahead of `after` (it read the store itself) only wants what is new to it.
+          // Registration guarantees waiter.after >= after, so nothing between is missed.
+          const fresh = entries.filter((stored) => compareEntryIds(stored.id, waiter.after) > 0);
+          if (fresh.length > 0) {
+            this.waiters.delete(waiter);
+            waiter.resolve({ kind: "entries", entries: fresh });
+          }
+        }
+      }
+    } catch (error) {
+      this.settleAll({ kind: "error", error });
+    } finally {
+      this.running = false;
+      this.onIdle();
+    }
+  }
+
+  settleAll(result: WaitResult): void {
+    for (const waiter of this.waiters) waiter.resolve(result);
+    this.waiters.clear();
+  }
+}
+
+/**
+ * Fans one blocking read loop per buffer out to every local reader (§4 "one blocking
+ * read loop per buffer per process"): a thousand observers of a turn cost one pending
+ * store read, not a thousand. Readers catch up with their own non-blocking reads and
+ * wait here only once they are at the head.
+ */
+export class BufferHub {
+  private readonly tails = new Map<string, Tail>();
+  private readonly stop = new AbortController();
+
+  constructor(
+    private readonly store: StreamStore,
+    private readonly blockMs = 1000,
+  ) {}
+
+  /**
+   * Waits until entries after `after` arrive, `timeoutMs` passes, or `signal` aborts.
+   * Returns `behind` at once if the shared tail already moved past `after`.
+   */
+  waitForEntries(key: string, after: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
+    let tail = this.tails.get(key);
+    if (!tail) {
+      tail = new Tail(this.store, key, this.blockMs, () => this.release(key), this.stop.signal);
+      this.tails.set(key, tail);
+    }
+    if (tail.lastId !== null && compareEntryIds(after, tail.lastId) < 0) {
+      return Promise.resolve({ kind: "behind" });
+    }
+    const activeTail = tail;
+    return new Promise<WaitResult>((resolve) => {
+      const finish = (result: WaitResult) => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        activeTail.waiters.delete(waiter);
+        resolve(result);
+      };
+      const waiter: Waiter = { after, resolve: finish };
+      const onAbort = () => finish({ kind: "idle" });
+      const timer = setTimeout(() => finish({ kind: "idle" }), timeoutMs);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      activeTail.waiters.add(waiter);
+      if (!activeTail.running) void activeTail.run();
+    });
+  }
+
+  private release(key: string): void {
+    const tail = this.tails.get(key);
+    if (tail && tail.waiters.size === 0) this.tails.delete(key);
+    else if (tail && !tail.running && !this.stop.signal.aborted) void tail.run();
+  }
+
+  /** Number of buffers with a live read loop (for tests and metrics). */
+  get activeTails(): number {
+    return this.tails.size;
+  }
+
+  /** Stops every loop; pending waiters resolve idle. */
+  close(): void {
+    this.stop.abort();
+    for (const tail of this.tails.values()) tail.settleAll({ kind: "idle" });
+    this.tails.clear();
+  }
+}

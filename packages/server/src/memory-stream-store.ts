@@ -1,0 +1,168 @@
+import { type BufferEntry, type StoredEntry, compareEntryIds } from "@chat-replay/protocol";
+import type { StreamReadOptions, StreamStore } from "./stream-store";
+
+/** Options of {@link MemoryStreamStore}. */
+export interface MemoryStreamStoreOptions {
+  /** Approximate MAXLEN: buffers keep at least this many newest entries (default 10,000). */
+  readonly maxLength?: number;
+  /** Clock for entry ids; injectable so tests can move time backwards. */
+  readonly now?: () => number;
+}
+
+interface Buffer {
+  readonly entries: StoredEntry[];
+  /** Entries before this index were trimmed; compacted lazily. */
+  head: number;
+  lastMs: number;
+  lastSeq: number;
+  expiry: ReturnType<typeof setTimeout> | null;
+  readonly waiters: Set<() => void>;
+}
+
+const DEFAULT_COUNT = 100;
+
+/**
+ * In-process stream buffers with Redis Streams semantics (§4). Blocked readers of a buffer
+ * wait on one wait list and are woken by `append`, never polled. The default store: fast,
+ * zero setup, lost on restart.
+ */
+export class MemoryStreamStore implements StreamStore {
+  private readonly buffers = new Map<string, Buffer>();
+  private readonly maxLength: number;
+  private readonly now: () => number;
+  private closed = false;
+
+  constructor(options: MemoryStreamStoreOptions = {}) {
+    this.maxLength = Math.max(1, options.maxLength ?? 10_000);
+    this.now = options.now ?? Date.now;
+  }
+
+  async append(key: string, entry: BufferEntry): Promise<string> {
+    let buffer = this.buffers.get(key);
+    if (!buffer) {
+      buffer = { entries: [], head: 0, lastMs: 0, lastSeq: -1, expiry: null, waiters: new Set() };
+      this.buffers.set(key, buffer);
+    }
+    // §4: same ms → seq+1; a clock that went backwards keeps the last ms.
+    const ms = Math.max(this.now(), buffer.lastMs);
+    const seq = ms === buffer.lastMs ? buffer.lastSeq + 1 : 0;
+    buffer.lastMs = ms;
+    buffer.lastSeq = seq;
+    const id = `${ms}-${seq}`;
+    buffer.entries.push({ id, entry });
+    this.trim(buffer);
+    for (const wake of buffer.waiters) wake();
+    buffer.waiters.clear();
+    return id;
+  }
+
+  /** Approximate trimming like `XADD MAXLEN ~`: drop in chunks, never below the cap. */
+  private trim(buffer: Buffer): void {
+    const live = buffer.entries.length - buffer.head;
+    const slack = Math.max(16, Math.floor(this.maxLength / 10));
+    if (live <= this.maxLength + slack) return;
+    buffer.head = buffer.entries.length - this.maxLength;
+    if (buffer.head > buffer.entries.length / 2) {
+      buffer.entries.splice(0, buffer.head);
+      buffer.head = 0;
+    }
+  }
+
+  /** Index of the first retained entry with id > `after`. */
+  private indexAfter(buffer: Buffer, after: string): number {
+    let low = buffer.head;
+    let high = buffer.entries.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (compareEntryIds(buffer.entries[mid]!.id, after) <= 0) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  async read(key: string, after: string, options: StreamReadOptions = {}): Promise<StoredEntry[]> {
+    const count = options.count ?? DEFAULT_COUNT;
+    const immediate = this.readNow(key, after, count);
+    const block = options.block ?? 0;
+    if (immediate.length > 0 || block <= 0 || this.closed || options.signal?.aborted) return immediate;
+    await this.waitForAppend(key, block, options.signal);
+    return this.readNow(key, after, count);
+  }
+
+  private readNow(key: string, after: string, count: number): StoredEntry[] {
+    const buffer = this.buffers.get(key);
+    if (!buffer) return [];
+    const start = this.indexAfter(buffer, after);
+    return buffer.entries.slice(start, start + count);
+  }
+
+  private waitForAppend(key: string, block: number, signal: AbortSignal | undefined): Promise<void> {
+    let buffer = this.buffers.get(key);
+    if (!buffer) {
+      // Like XREAD BLOCK on a missing key: wait for it to be created. The placeholder
+      // holds no entries and is replaced by the first append's state.
+      buffer = { entries: [], head: 0, lastMs: 0, lastSeq: -1, expiry: null, waiters: new Set() };
+      this.buffers.set(key, buffer);
+    }
+    const waiters = buffer.waiters;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(done);
+        signal?.removeEventListener("abort", done);
+        // Drop a placeholder nobody appended to, so reads of dead keys leave nothing behind.
+        if (waiters.size === 0 && buffer.entries.length === 0 && this.buffers.get(key) === buffer) {
+          this.buffers.delete(key);
+        }
+        resolve();
+      };
+      const timer = setTimeout(done, block);
+      waiters.add(done);
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  async range(key: string, min: string, max: string, count = Number.POSITIVE_INFINITY): Promise<StoredEntry[]> {
+    const buffer = this.buffers.get(key);
+    if (!buffer) return [];
+    const result: StoredEntry[] = [];
+    const start = min === "-" ? buffer.head : Math.max(buffer.head, this.indexAfter(buffer, min) - 1);
+    for (let index = start; index < buffer.entries.length && result.length < count; index++) {
+      const stored = buffer.entries[index]!;
+      if (min !== "-" && compareEntryIds(stored.id, min) < 0) continue;
+      if (max !== "+" && compareEntryIds(stored.id, max) > 0) break;
+      result.push(stored);
+    }
+    return result;
+  }
+
+  async oldestId(key: string): Promise<string | null> {
+    const buffer = this.buffers.get(key);
+    return buffer && buffer.entries.length > buffer.head ? buffer.entries[buffer.head]!.id : null;
+  }
+
+  async newestId(key: string): Promise<string | null> {
+    const buffer = this.buffers.get(key);
+    return buffer && buffer.entries.length > buffer.head ? buffer.entries.at(-1)!.id : null;
+  }
+
+  async expire(key: string, ttlMs: number): Promise<void> {
+    const buffer = this.buffers.get(key);
+    if (!buffer) return;
+    if (buffer.expiry) clearTimeout(buffer.expiry);
+    buffer.expiry = setTimeout(() => {
+      if (this.buffers.get(key) === buffer) this.buffers.delete(key);
+      for (const wake of buffer.waiters) wake();
+    }, ttlMs);
+    buffer.expiry.unref?.();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const buffer of this.buffers.values()) {
+      if (buffer.expiry) clearTimeout(buffer.expiry);
+      for (const wake of buffer.waiters) wake();
+    }
+    this.buffers.clear();
+  }
+}

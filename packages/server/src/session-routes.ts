@@ -1,0 +1,285 @@
+import {
+  type EventCursor,
+  HEADERS,
+  type ReplayMode,
+  type SessionStatus,
+  ZERO_ENTRY_ID,
+  bubbleId,
+  parseEventId,
+} from "@chat-replay/protocol";
+import { type UIMessage, validateUIMessages } from "ai";
+import type { Context } from "hono";
+import { createFrameStream } from "./frame-stream";
+import { errorResponse, readJson } from "./http-error";
+import type { ReplayContext } from "./replay-options";
+import {
+  cancelBodySchema,
+  continueBodySchema,
+  describeIssue,
+  sendMessageBodySchema,
+  userMessageSchema,
+} from "./request-schemas";
+import type { SessionRecord } from "./session-store";
+import { finishOnlyBody, sseHeaders } from "./sse";
+import { endTurn, failIfLeaseExpired } from "./turn-lifecycle";
+import type { TurnRunner } from "./turn-runner";
+
+interface ReaderSpec {
+  readonly sessionId: string;
+  readonly streamId: string;
+  readonly runId: string | null;
+  readonly cursor: EventCursor | null;
+  readonly after?: string;
+  readonly stopPhase: number;
+  readonly headers?: Record<string, string>;
+}
+
+/** The session routes of §3; each gets a session the caller owns. */
+export class SessionRoutes {
+  private readonly openStreams = new Map<string, number>();
+
+  constructor(
+    private readonly ctx: ReplayContext,
+    private readonly runner: TurnRunner,
+  ) {}
+
+  /** `GET /:id`: the session and its history, hiding the active run's rows (§3 History). */
+  async getSession(c: Context, stored: SessionRecord): Promise<Response> {
+    const session = await failIfLeaseExpired(this.ctx, stored);
+    const rows = await this.ctx.sessionStore.getHistory(session.id);
+    const messages = rows.filter((row) => session.currRunId === null || row.runId !== session.currRunId);
+    return c.json({
+      id: session.id,
+      title: session.title,
+      created_at: session.createdAt,
+      turn_status: session.turnStatus,
+      curr_run_id: session.currRunId,
+      messages: messages.map((row) => row.message),
+    });
+  }
+
+  /** `GET /:id/status`: the projection only, with a strong ETag and 304 (§3 Status). */
+  async status(c: Context, stored: SessionRecord): Promise<Response> {
+    const session = await failIfLeaseExpired(this.ctx, stored);
+    const body: SessionStatus = {
+      turn_status: session.turnStatus,
+      curr_run_id: session.currRunId,
+      prompt: session.currRunId === null ? null : session.prompt,
+      prompt_message_id: session.currRunId === null ? null : session.promptMessageId,
+      version: session.version,
+    };
+    const etag = `"${session.id}.${session.version}"`;
+    const headers = { etag, "cache-control": "no-cache" };
+    if (c.req.header("if-none-match") === etag) return new Response(null, { status: 304, headers });
+    return Response.json(body, { headers });
+  }
+
+  /** `POST /:id/messages`: validate, mint and pin the run, start the runner, stream from `0-0` (§3). */
+  async sendMessage(c: Context, stored: SessionRecord): Promise<Response> {
+    const message = await parsePrompt(c);
+    if (message instanceof Response) return message;
+    const prompt = promptText(message);
+    if (prompt.trim() === "") return errorResponse(400, "bad_request", "message.parts: the prompt has no text");
+    const session = await failIfLeaseExpired(this.ctx, stored);
+    if (session.currRunId !== null) return refuseWhileActive(session);
+    const limit = this.checkStreamLimit(session.id);
+    if (limit) return limit;
+
+    const runId = crypto.randomUUID();
+    const streamId = crypto.randomUUID();
+    const begun = await this.ctx.sessionStore.beginTurn(session.id, {
+      runId,
+      streamId,
+      prompt,
+      promptMessageId: message.id,
+      leaseMs: this.ctx.leaseMs,
+    });
+    if (!begun.ok) return begun.session ? refuseWhileActive(begun.session) : errorResponse(404, "not_found", "No such session.");
+    const turn = { sessionId: session.id, runId, streamId, phase: 0 };
+    try {
+      await this.ctx.sessionStore.upsertHistory(session.id, [{ message, runId }]);
+      await this.runner.start(turn);
+    } catch (error) {
+      await this.failStart(turn, error);
+      return errorResponse(500, "runner_start_failed", "The assistant could not start this turn.");
+    }
+    // §3: the start frame uses the run id minted here; a fast turn may already be finalized.
+    return this.reader({ sessionId: session.id, streamId, runId, cursor: null, stopPhase: 0 });
+  }
+
+  /** §3 startup failure: error + final end in the fresh buffer, compare-and-clear on the stream id. */
+  private async failStart(turn: { sessionId: string; runId: string; streamId: string }, error: unknown): Promise<void> {
+    console.error("chat-replay: runner failed to start", error);
+    const key = this.ctx.streamKey(turn.sessionId, turn.streamId);
+    try {
+      await this.ctx.streamStore.append(key, { type: "error", message: "The assistant could not start this turn." });
+      await this.ctx.streamStore.append(key, { type: "end", reason: "final", phase: 0 });
+      await this.ctx.streamStore.expire(key, this.ctx.bufferTtlMs);
+    } finally {
+      await this.ctx.sessionStore.abandonTurn(turn.sessionId, turn.streamId);
+    }
+  }
+
+  /** `GET /:id/stream`: attach or resume (§6 table). */
+  async stream(c: Context, stored: SessionRecord): Promise<Response> {
+    const session = await failIfLeaseExpired(this.ctx, stored);
+    const raw = c.req.header(HEADERS.lastEventId) ?? c.req.query("last_event_id");
+    const cursor = raw === undefined ? null : parseEventId(raw);
+    const cursorHeader: Record<string, string> = raw !== undefined && cursor === null ? { [HEADERS.cursor]: "ignored" } : {};
+    const active = session.currRunId !== null && session.streamId !== null;
+    const runId = active ? session.currRunId : session.lastRunId;
+    const streamId = active ? session.streamId : session.lastStreamId;
+    const valid = cursor !== null && streamId !== null && (await this.cursorExists(session.id, streamId, cursor));
+    const stale: Record<string, string> = cursor !== null && !valid ? { [HEADERS.cursor]: "stale" } : {};
+
+    if (!active || runId === null || streamId === null) {
+      if (cursor === null) return new Response(null, { status: 204, headers: cursorHeader });
+      if (!valid || runId === null || streamId === null) {
+        return new Response(finishOnlyBody(), { headers: sseHeaders({ ...stale, [HEADERS.replayMode]: "full" }) });
+      }
+      return this.reader({
+        sessionId: session.id,
+        streamId,
+        runId,
+        cursor,
+        stopPhase: Number.POSITIVE_INFINITY,
+        headers: { [HEADERS.replayMode]: "resume" satisfies ReplayMode },
+      });
+    }
+    const mode: ReplayMode = valid ? "resume" : "full";
+    return this.reader({
+      sessionId: session.id,
+      streamId,
+      runId,
+      cursor: valid ? cursor : null,
+      stopPhase: session.phase,
+      headers: { ...cursorHeader, ...stale, [HEADERS.replayMode]: mode },
+    });
+  }
+
+  /** §6: a cursor is valid if its entry exists in the buffer of the current (or last) turn. */
+  private async cursorExists(sessionId: string, streamId: string, cursor: EventCursor): Promise<boolean> {
+    const key = this.ctx.streamKey(sessionId, streamId);
+    const found = await this.ctx.streamStore.range(key, cursor.entryId, cursor.entryId, 1);
+    return found.length === 1;
+  }
+
+  /** `POST /:id/continue` (§3 Continue, in order). */
+  async continueTurn(c: Context, stored: SessionRecord): Promise<Response> {
+    const parsed = continueBodySchema.safeParse(await readJson(c, null));
+    if (!parsed.success) return errorResponse(400, "bad_request", describeIssue(parsed.error));
+    const session = await failIfLeaseExpired(this.ctx, stored);
+    const runId = session.currRunId;
+    const streamId = session.streamId;
+    if (runId === null || streamId === null) return errorResponse(404, "no_active_run", "No turn to continue.");
+    const captured = (await this.ctx.streamStore.newestId(this.ctx.streamKey(session.id, streamId))) ?? ZERO_ENTRY_ID;
+    const decisions = parsed.data.decisions;
+    const dedupeKey = `continue:${session.id}:${runId}:${decisions.map((d) => d.approvalId).sort().join(",")}`;
+    const finishOnly = () => new Response(finishOnlyBody(), { headers: sseHeaders() });
+
+    if (session.turnStatus !== "waiting_for_approval") {
+      if (await this.ctx.sessionStore.isClaimed(dedupeKey)) return finishOnly();
+      return errorResponse(409, "not_waiting", "The turn is not waiting for approval.", { status: session.turnStatus });
+    }
+    const pending = new Set(session.pendingApprovals.map((item) => item.toolCallId));
+    const unknown = decisions.findIndex((decision) => !pending.has(decision.approvalId));
+    if (unknown >= 0) {
+      return errorResponse(400, "bad_request", `decisions.${unknown}.approvalId: no pending approval with this id`);
+    }
+    if (decisions.length !== pending.size) {
+      return errorResponse(400, "bad_request", "decisions: every pending approval needs a decision");
+    }
+    const limit = this.checkStreamLimit(session.id);
+    if (limit) return limit;
+    if (!(await this.ctx.sessionStore.claimOnce(dedupeKey, this.ctx.continueDedupeMs))) return finishOnly();
+    const resumed = await this.ctx.sessionStore.resumeTurn(session.id, runId, this.ctx.leaseMs);
+    if (!resumed) {
+      await this.ctx.sessionStore.releaseClaim(dedupeKey);
+      return errorResponse(409, "not_waiting", "The turn is not waiting for approval.");
+    }
+    const turn = { sessionId: session.id, runId, streamId, phase: resumed.phase };
+    try {
+      await this.runner.start(turn, decisions);
+    } catch (error) {
+      await this.ctx.sessionStore.releaseClaim(dedupeKey);
+      console.error("chat-replay: continuation failed to start", error);
+      await endTurn(this.ctx, turn, "failed", [{ type: "error", message: "The assistant could not continue." }]);
+      return errorResponse(500, "runner_start_failed", "The assistant could not continue this turn.");
+    }
+    return this.reader({ sessionId: session.id, streamId, runId, cursor: null, after: captured, stopPhase: resumed.phase });
+  }
+
+  /** `POST /:id/cancel`: stops a running or waiting turn; readers get `data-interrupt` and `finish`. */
+  async cancel(c: Context, stored: SessionRecord): Promise<Response> {
+    const parsed = cancelBodySchema.safeParse(await readJson(c, {}));
+    if (!parsed.success) return errorResponse(400, "bad_request", describeIssue(parsed.error));
+    const reason = parsed.data.reason ?? "user_cancel";
+    const session = await failIfLeaseExpired(this.ctx, stored);
+    const { currRunId: runId, streamId } = session;
+    if (runId === null || streamId === null) {
+      return errorResponse(409, "no_active_turn", "No turn is running.", { status: session.turnStatus });
+    }
+    if (!(await this.runner.cancel(runId, reason))) {
+      // Waiting (no runner), or a runner in another process: end it here; that runner's
+      // next heartbeat finds the run gone and stops (§2).
+      await endTurn(this.ctx, { sessionId: session.id, runId, streamId, phase: session.phase }, "stopped", [
+        { type: "interrupt", reason },
+      ]);
+    }
+    const after = await this.ctx.sessionStore.getSession(session.id);
+    return c.json({ session_id: session.id, run_id: runId, reason, turn_status: after?.turnStatus ?? "stopped" });
+  }
+
+  private checkStreamLimit(sessionId: string): Response | null {
+    if ((this.openStreams.get(sessionId) ?? 0) < this.ctx.maxStreamsPerSession) return null;
+    return errorResponse(429, "too_many_streams", `At most ${this.ctx.maxStreamsPerSession} open streams per session.`);
+  }
+
+  private reader(spec: ReaderSpec): Response {
+    const limit = this.checkStreamLimit(spec.sessionId);
+    if (limit) return limit;
+    this.openStreams.set(spec.sessionId, (this.openStreams.get(spec.sessionId) ?? 0) + 1);
+    const body = createFrameStream({
+      store: this.ctx.streamStore,
+      hub: this.ctx.hub,
+      key: this.ctx.streamKey(spec.sessionId, spec.streamId),
+      messageId: spec.runId === null ? null : bubbleId(spec.sessionId, spec.runId),
+      cursor: spec.cursor,
+      ...(spec.after === undefined ? {} : { after: spec.after }),
+      stopPhase: spec.stopPhase,
+      keepaliveMs: this.ctx.keepaliveMs,
+      onClose: () => {
+        const open = (this.openStreams.get(spec.sessionId) ?? 1) - 1;
+        if (open <= 0) this.openStreams.delete(spec.sessionId);
+        else this.openStreams.set(spec.sessionId, open);
+      },
+    });
+    return new Response(body, { headers: sseHeaders(spec.headers) });
+  }
+}
+
+function refuseWhileActive(session: SessionRecord): Response {
+  return session.turnStatus === "waiting_for_approval"
+    ? errorResponse(409, "awaiting_approval", "The turn is waiting for approval.", { status: session.turnStatus })
+    : errorResponse(409, "turn_active", "A turn is already running.", { status: session.turnStatus });
+}
+
+/** Picks the prompt from `{ message }` or the stock `{ messages }` body and validates it. */
+async function parsePrompt(c: Context): Promise<UIMessage | Response> {
+  const parsed = sendMessageBodySchema.safeParse(await readJson(c, null));
+  if (!parsed.success) return errorResponse(400, "bad_request", describeIssue(parsed.error));
+  const candidate = "message" in parsed.data ? parsed.data.message : parsed.data.messages.at(-1);
+  const shaped = userMessageSchema.safeParse(candidate);
+  if (!shaped.success) return errorResponse(400, "bad_request", `message.${describeIssue(shaped.error)}`);
+  try {
+    const [message] = await validateUIMessages<UIMessage>({ messages: [shaped.data] });
+    return message ?? errorResponse(400, "bad_request", "message: missing");
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split("\n")[0] : "invalid message";
+    return errorResponse(400, "bad_request", `message: ${detail}`);
+  }
+}
+
+function promptText(message: UIMessage): string {
+  return message.parts.flatMap((part) => (part.type === "text" ? [part.text] : [])).join("\n");
+}

@@ -1,0 +1,252 @@
+import { type ApprovalItem, type BufferEntry, bubbleId } from "@chat-replay/protocol";
+import { type UIMessage, convertToModelMessages, stepCountIs, streamText } from "ai";
+import type { ReplayContext } from "./replay-options";
+import { type TurnRef, endTurn, pauseTurn } from "./turn-lifecycle";
+
+/** A human decision on one pending tool call (§3 continue). */
+export interface ApprovalDecision {
+  /** The tool call id (the protocol's approval id). */
+  readonly approvalId: string;
+  readonly approved: boolean;
+  readonly reason?: string;
+}
+
+/** Why a local run was aborted; decides how the turn ends. */
+type AbortCause = { kind: "cancel"; reason: string } | { kind: "shutdown" } | { kind: "lease-lost" };
+
+interface LocalRun {
+  readonly abort: AbortController;
+  readonly done: Promise<void>;
+}
+
+/** Maps the SDK's per-step part ids to the turn's part indices (§4 entries carry `part`). */
+class PartIndexer {
+  private readonly indices = new Map<string, number>();
+  private next = 0;
+  index(key: string): number {
+    let index = this.indices.get(key);
+    if (index === undefined) {
+      index = this.next++;
+      this.indices.set(key, index);
+    }
+    return index;
+  }
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === "string" ? error : "The model failed.";
+}
+
+/**
+ * Executes turns and owns their lifecycle (§2): runs the model with the AI SDK's
+ * `streamText`, appends agent events to the turn's buffer, heartbeats the turn lease,
+ * pauses for approvals and ends the turn (idle, stopped or failed) exactly once. It gets
+ * the run and stream ids as inputs and never re-reads them, so a newer turn can never
+ * redirect an older runner's writes.
+ */
+export class TurnRunner {
+  private readonly runs = new Map<string, LocalRun>();
+
+  constructor(private readonly ctx: ReplayContext) {}
+
+  /**
+   * Prepares a phase (history → model messages) and starts it in the background.
+   * Rejects if the turn cannot start; the caller then runs the startup-failure path.
+   */
+  async start(turn: TurnRef, decisions: readonly ApprovalDecision[] = []): Promise<void> {
+    const { ctx } = this;
+    let messages = (await ctx.sessionStore.getHistory(turn.sessionId)).map((row) => row.message);
+    if (decisions.length > 0) messages = await this.applyDecisions(turn, messages, decisions);
+    const modelMessages = await convertToModelMessages(messages, {
+      tools: ctx.tools,
+      ignoreIncompleteToolCalls: true,
+    });
+    const abort = new AbortController();
+    const result = streamText({
+      model: ctx.model,
+      ...(ctx.system === undefined ? {} : { system: ctx.system }),
+      messages: modelMessages,
+      tools: ctx.tools,
+      toolApproval: ctx.toolApproval,
+      stopWhen: stepCountIs(ctx.maxSteps),
+      abortSignal: abort.signal,
+      onError: () => {
+        // Surfaced as an `error` part in the stream, handled in consume().
+      },
+    });
+    const done = this.consume(turn, result.stream, abort).finally(() => this.runs.delete(turn.runId));
+    this.runs.set(turn.runId, { abort, done });
+  }
+
+  /** Records the decisions on the paused assistant message (§7 Continuation). */
+  private async applyDecisions(
+    turn: TurnRef,
+    messages: UIMessage[],
+    decisions: readonly ApprovalDecision[],
+  ): Promise<UIMessage[]> {
+    const id = bubbleId(turn.sessionId, turn.runId);
+    const byCall = new Map(decisions.map((decision) => [decision.approvalId, decision]));
+    const updated = messages.map((message) => {
+      if (message.id !== id) return message;
+      const parts = message.parts.map((part) => {
+        if (!("toolCallId" in part) || part.state !== "approval-requested") return part;
+        const decision = byCall.get(part.toolCallId);
+        if (!decision) return part;
+        return {
+          ...part,
+          state: "approval-responded" as const,
+          approval: {
+            id: part.approval.id,
+            approved: decision.approved,
+            ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+          },
+        };
+      });
+      return { ...message, parts } as UIMessage;
+    });
+    const paused = updated.find((message) => message.id === id);
+    if (paused) await this.ctx.sessionStore.upsertHistory(turn.sessionId, [{ message: paused, runId: turn.runId }]);
+    return updated;
+  }
+
+  private async consume(
+    turn: TurnRef,
+    stream: AsyncIterable<{ type: string } & Record<string, unknown>>,
+    abort: AbortController,
+  ): Promise<void> {
+    const { ctx } = this;
+    const key = ctx.streamKey(turn.sessionId, turn.streamId);
+    const append = (entry: BufferEntry) => ctx.streamStore.append(key, entry);
+    const heartbeat = setInterval(
+      () => {
+        ctx.sessionStore.renewLease(turn.sessionId, turn.runId, ctx.leaseMs).then(
+          (stillOurs) => {
+            if (!stillOurs) abort.abort({ kind: "lease-lost" } satisfies AbortCause);
+          },
+          () => {
+            // A store hiccup: the next beat retries; the lease covers several beats.
+          },
+        );
+      },
+      Math.max(50, Math.floor(ctx.leaseMs / 3)),
+    );
+    const parts = new PartIndexer();
+    const approvals: ApprovalItem[] = [];
+    let failure: string | null = null;
+    try {
+      for await (const part of stream) {
+        if (abort.signal.aborted) break;
+        const entry = toEntry(part, parts);
+        if (entry) await append(entry);
+        if (part.type === "tool-approval-request" && !part.isAutomatic) {
+          const call = part.toolCall as { toolCallId: string; toolName: string; input: unknown };
+          const item = { toolCallId: call.toolCallId, toolName: call.toolName, input: toJson(call.input) };
+          approvals.push(item);
+          await append({ type: "approval-request", items: [item] });
+        }
+        if (part.type === "error") failure ??= errorText(part.error);
+      }
+    } catch (error) {
+      if (!abort.signal.aborted) failure ??= errorText(error);
+    } finally {
+      clearInterval(heartbeat);
+    }
+    try {
+      await this.finishPhase(turn, abort.signal, failure, approvals);
+    } catch (error) {
+      // The store failed while ending the turn; the lease will expire and the next
+      // request failure-finalizes it (§2), so nothing hangs.
+      console.error("chat-replay: could not end turn", turn.runId, error);
+    }
+  }
+
+  private async finishPhase(
+    turn: TurnRef,
+    signal: AbortSignal,
+    failure: string | null,
+    approvals: readonly ApprovalItem[],
+  ): Promise<void> {
+    if (signal.aborted) {
+      const cause = signal.reason as AbortCause;
+      if (cause.kind === "cancel") {
+        await endTurn(this.ctx, turn, "stopped", [{ type: "interrupt", reason: cause.reason }]);
+      } else if (cause.kind === "shutdown") {
+        await endTurn(this.ctx, turn, "failed", [{ type: "error", message: "The server shut down during this turn." }]);
+      }
+      return; // lease lost: whoever failed the turn has already ended it
+    }
+    if (failure !== null) await endTurn(this.ctx, turn, "failed", [{ type: "error", message: failure }]);
+    else if (approvals.length > 0) await pauseTurn(this.ctx, turn, approvals);
+    else await endTurn(this.ctx, turn, "idle");
+  }
+
+  /** Cancels a run executing in this process; false if it is not running here. */
+  async cancel(runId: string, reason: string): Promise<boolean> {
+    const run = this.runs.get(runId);
+    if (!run) return false;
+    run.abort.abort({ kind: "cancel", reason } satisfies AbortCause);
+    await run.done;
+    return true;
+  }
+
+  /** Whether a run is executing in this process. */
+  isRunning(runId: string): boolean {
+    return this.runs.has(runId);
+  }
+
+  /** Ends every local run as failed ("server shut down") and waits for them. */
+  async close(): Promise<void> {
+    const runs = [...this.runs.values()];
+    for (const run of runs) run.abort.abort({ kind: "shutdown" } satisfies AbortCause);
+    await Promise.allSettled(runs.map((run) => run.done));
+  }
+}
+
+type JsonValue = ApprovalItem["input"];
+
+/** Tool inputs and outputs are stored as JSON; this drops what JSON cannot hold. */
+function toJson(value: unknown): JsonValue {
+  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as JsonValue);
+}
+
+/** Maps one `streamText` part to the buffer entry that records it, if any (§4). */
+function toEntry(part: { type: string } & Record<string, unknown>, parts: PartIndexer): BufferEntry | null {
+  const id = String(part.id ?? "");
+  switch (part.type) {
+    case "text-start":
+    case "reasoning-start":
+      return { type: part.type, part: parts.index(`${part.type.split("-")[0]}:${id}`) };
+    case "text-delta":
+    case "reasoning-delta": {
+      const text = String(part.text ?? "");
+      return text ? { type: part.type, part: parts.index(`${part.type.split("-")[0]}:${id}`), text } : null;
+    }
+    case "text-end":
+    case "reasoning-end":
+      return { type: part.type, part: parts.index(`${part.type.split("-")[0]}:${id}`) };
+    case "tool-input-start":
+      return { type: "tool-input-start", part: parts.index(`tool:${id}`), toolCallId: id, toolName: String(part.toolName) };
+    case "tool-input-delta":
+      return { type: "tool-input-delta", part: parts.index(`tool:${id}`), toolCallId: id, delta: String(part.delta ?? "") };
+    case "tool-call": {
+      const toolCallId = String(part.toolCallId);
+      return {
+        type: "tool-input-available",
+        part: parts.index(`tool:${toolCallId}`),
+        toolCallId,
+        toolName: String(part.toolName),
+        input: toJson(part.input),
+      };
+    }
+    case "tool-result":
+      if (part.preliminary) return null;
+      return { type: "tool-output", toolCallId: String(part.toolCallId), toolName: String(part.toolName), output: toJson(part.output) };
+    case "tool-error":
+      return { type: "tool-output", toolCallId: String(part.toolCallId), toolName: String(part.toolName), errorText: errorText(part.error) };
+    case "tool-output-denied":
+      return { type: "tool-output", toolCallId: String(part.toolCallId), toolName: String(part.toolName), denied: true };
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,185 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { type UIMessage, type UIMessageChunk, readUIMessageStream } from "ai";
+import { type EventSourceMessage, createParser } from "eventsource-parser";
+import { afterEach } from "vitest";
+import { DEMO_TOOL_APPROVAL, createDemoTools } from "../src/demo-tools";
+import { createScriptedModel } from "../src/scripted-model";
+import { type ReplayServer, createReplayServer } from "../src/replay-server";
+import type { ReplayServerOptions } from "../src/replay-options";
+
+/** A replay server listening on a real loopback port, with a cookie-carrying client. */
+export interface TestServer {
+  readonly baseUrl: string;
+  readonly server: ReplayServer;
+  readonly client: TestClient;
+  /** A second owner, for isolation tests. */
+  newClient(): TestClient;
+  close(): Promise<void>;
+}
+
+const open: TestServer[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((server) => server.close()));
+});
+
+/** Starts a server on 127.0.0.1:0; fast scripted model (no delay) unless options say otherwise. */
+export async function startServer(options: ReplayServerOptions = {}): Promise<TestServer> {
+  const server = createReplayServer({
+    model: createScriptedModel({ defaults: { delayMs: 0 } }),
+    tools: createDemoTools(),
+    toolApproval: DEMO_TOOL_APPROVAL,
+    ...options,
+  });
+  const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const instance = serve({ fetch: server.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(instance));
+  });
+  const { port } = http.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const testServer: TestServer = {
+    baseUrl,
+    server,
+    client: new TestClient(baseUrl),
+    newClient: () => new TestClient(baseUrl),
+    close: async () => {
+      await server.close();
+      await new Promise<void>((resolve) => {
+        http.close(() => resolve());
+        (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+    },
+  };
+  open.push(testServer);
+  return testServer;
+}
+
+/** A client that keeps the owner cookie like a browser would. */
+export class TestClient {
+  cookie: string | null = null;
+  constructor(readonly baseUrl: string) {}
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookie) headers.set("cookie", this.cookie);
+    if (init.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
+    const response = await fetch(`${this.baseUrl}${path}`, { ...init, headers });
+    const setCookie = response.headers.get("set-cookie");
+    if (setCookie) this.cookie = setCookie.split(";")[0] ?? null;
+    return response;
+  }
+
+  async createSession(): Promise<string> {
+    const response = await this.request("/api/sessions", { method: "POST", body: "{}" });
+    if (response.status !== 201) throw new Error(`createSession: ${response.status}`);
+    return ((await response.json()) as { id: string }).id;
+  }
+
+  send(sessionId: string, text: string, init: RequestInit = {}): Promise<Response> {
+    return this.request(`/api/sessions/${sessionId}/messages`, {
+      method: "POST",
+      body: JSON.stringify({ message: userMessage(text) }),
+      ...init,
+    });
+  }
+
+  stream(sessionId: string, lastEventId?: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (lastEventId !== undefined) headers.set("last-event-id", lastEventId);
+    return this.request(`/api/sessions/${sessionId}/stream`, { ...init, headers });
+  }
+
+  async status(sessionId: string): Promise<{ turn_status: string; curr_run_id: string | null; prompt: string | null; prompt_message_id: string | null; version: number }> {
+    return (await this.request(`/api/sessions/${sessionId}/status`)).json() as never;
+  }
+
+  async history(sessionId: string): Promise<UIMessage[]> {
+    return ((await (await this.request(`/api/sessions/${sessionId}`)).json()) as { messages: UIMessage[] }).messages;
+  }
+
+  /** Polls status until `predicate` holds (awaited condition, not a sleep). */
+  async waitForStatus(sessionId: string, predicate: (status: { turn_status: string }) => boolean, timeoutMs = 10_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = await this.status(sessionId);
+      if (predicate(status)) return status;
+      if (Date.now() > deadline) throw new Error(`status never matched; last ${JSON.stringify(status)}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+let messageCounter = 0;
+/** A user UIMessage with a fresh client id. */
+export function userMessage(text: string): UIMessage {
+  return { id: `user-${++messageCounter}-${Date.now()}`, role: "user", parts: [{ type: "text", text }] };
+}
+
+/** One SSE event as eventsource-parser dispatched it. */
+export interface SseEvent {
+  readonly id: string | undefined;
+  readonly data: string;
+}
+
+/**
+ * Reads an SSE body with eventsource-parser. With `stopAfter`, aborts the connection after
+ * that many id-bearing events (a client-side drop) and returns what was dispatched.
+ */
+export async function readEvents(
+  response: Response,
+  options: { stopAfter?: number; abort?: AbortController; onEvent?: (event: SseEvent) => void } = {},
+): Promise<{ events: SseEvent[]; comments: string[] }> {
+  const events: SseEvent[] = [];
+  const comments: string[] = [];
+  let withIds = 0;
+  let stop = false;
+  const parser = createParser({
+    onEvent: (event: EventSourceMessage) => {
+      if (stop) return;
+      events.push({ id: event.id, data: event.data });
+      options.onEvent?.({ id: event.id, data: event.data });
+      if (event.id) withIds++;
+      if (options.stopAfter !== undefined && withIds >= options.stopAfter) stop = true;
+    },
+    onComment: (comment) => comments.push(comment),
+  });
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  try {
+    while (!stop) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+  } finally {
+    if (stop) {
+      options.abort?.abort();
+      await reader.cancel().catch(() => {});
+    }
+  }
+  return { events, comments };
+}
+
+/** The UI message chunks of a list of events (excluding `[DONE]`). */
+export function chunksOf(events: readonly SseEvent[]): UIMessageChunk[] {
+  return events.filter((event) => event.data !== "[DONE]").map((event) => JSON.parse(event.data) as UIMessageChunk);
+}
+
+/** Assembles chunks into the final assistant message with the AI SDK's own reader. */
+export async function assemble(chunks: readonly UIMessageChunk[], message?: UIMessage): Promise<UIMessage | undefined> {
+  const stream = new ReadableStream<UIMessageChunk>({
+    start(controller) {
+      for (const chunk of chunks) controller.enqueue(chunk);
+      controller.close();
+    },
+  });
+  let last: UIMessage | undefined;
+  for await (const snapshot of readUIMessageStream<UIMessage>({ stream, ...(message ? { message } : {}), onError: () => {} })) {
+    last = snapshot;
+  }
+  return last;
+}
+
+/** Strips volatile fields so two assembled messages can be compared. */
+export function normalize(message: UIMessage | undefined): unknown {
+  return JSON.parse(JSON.stringify(message ?? null));
+}
