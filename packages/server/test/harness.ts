@@ -1,10 +1,14 @@
 import type { AddressInfo } from "node:net";
+import type { BufferEntry, StoredEntry } from "@chat-replay/protocol";
+import type { LanguageModelV4 } from "@ai-sdk/provider";
 import { serve } from "@hono/node-server";
 import { type UIMessage, type UIMessageChunk, readUIMessageStream } from "ai";
 import { type EventSourceMessage, createParser } from "eventsource-parser";
 import { afterEach } from "vitest";
 import { DEMO_TOOL_APPROVAL, createDemoTools } from "../src/demo-tools";
+import { MemoryStreamStore } from "../src/memory-stream-store";
 import { createScriptedModel } from "../src/scripted-model";
+import type { StreamReadOptions, StreamStore } from "../src/stream-store";
 import { type ReplayServer, createReplayServer } from "../src/replay-server";
 import type { ReplayServerOptions } from "../src/replay-options";
 
@@ -126,7 +130,12 @@ export interface SseEvent {
  */
 export async function readEvents(
   response: Response,
-  options: { stopAfter?: number; abort?: AbortController; onEvent?: (event: SseEvent) => void } = {},
+  options: {
+    stopAfter?: number;
+    abort?: AbortController;
+    onEvent?: (event: SseEvent) => void;
+    onComment?: (comment: string) => void;
+  } = {},
 ): Promise<{ events: SseEvent[]; comments: string[] }> {
   const events: SseEvent[] = [];
   const comments: string[] = [];
@@ -140,7 +149,10 @@ export async function readEvents(
       if (event.id) withIds++;
       if (options.stopAfter !== undefined && withIds >= options.stopAfter) stop = true;
     },
-    onComment: (comment) => comments.push(comment),
+    onComment: (comment) => {
+      comments.push(comment);
+      options.onComment?.(comment);
+    },
   });
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
@@ -182,4 +194,78 @@ export async function assemble(chunks: readonly UIMessageChunk[], message?: UIMe
 /** Strips volatile fields so two assembled messages can be compared. */
 export function normalize(message: UIMessage | undefined): unknown {
   return JSON.parse(JSON.stringify(message ?? null));
+}
+
+/** Reads a whole SSE body as text (for byte-identical comparisons). */
+export async function readText(response: Response): Promise<string> {
+  return response.text();
+}
+
+/** Wraps a model so its streams start only when `open()` is called: a turn that stays running. */
+export function gatedModel(inner: LanguageModelV4 = createScriptedModel({ defaults: { delayMs: 0 } })): {
+  model: LanguageModelV4;
+  open: () => void;
+} {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const model: LanguageModelV4 = {
+    ...inner,
+    doGenerate: (options) => inner.doGenerate(options),
+    doStream: async (options) => {
+      await Promise.race([
+        gate,
+        new Promise<void>((_, reject) => {
+          options.abortSignal?.addEventListener("abort", () => reject(options.abortSignal?.reason), { once: true });
+        }),
+      ]);
+      return inner.doStream(options);
+    },
+  };
+  return { model, open };
+}
+
+/** The id-bearing events' ids. */
+export function idsOf(events: readonly SseEvent[]): string[] {
+  return events.flatMap((event) => (event.id ? [event.id] : []));
+}
+
+/** A stream store that counts writes, and can be told to fail reads (fault injection). */
+export class InstrumentedStreamStore implements StreamStore {
+  appends = 0;
+  expires = 0;
+  /** Reads (and ranges) fail while this is > 0, decrementing once per failure. */
+  failReads = 0;
+  constructor(readonly inner: StreamStore = new MemoryStreamStore()) {}
+  append(key: string, entry: BufferEntry): Promise<string> {
+    this.appends++;
+    return this.inner.append(key, entry);
+  }
+  async read(key: string, after: string, options?: StreamReadOptions): Promise<StoredEntry[]> {
+    this.maybeFail();
+    return this.inner.read(key, after, options);
+  }
+  async range(key: string, min: string, max: string, count?: number): Promise<StoredEntry[]> {
+    return this.inner.range(key, min, max, count);
+  }
+  oldestId(key: string): Promise<string | null> {
+    return this.inner.oldestId(key);
+  }
+  newestId(key: string): Promise<string | null> {
+    return this.inner.newestId(key);
+  }
+  expire(key: string, ttlMs: number): Promise<void> {
+    this.expires++;
+    return this.inner.expire(key, ttlMs);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+  private maybeFail(): void {
+    if (this.failReads > 0) {
+      this.failReads--;
+      throw new Error("injected read failure");
+    }
+  }
 }
