@@ -1,9 +1,9 @@
 import { defineConfig } from "tsdown";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: ["src/index.ts", "src/cli.ts", "src/bin.ts"],
   format: "esm",
   dts: true,
   clean: true,
-  platform: "neutral",
+  platform: "node",
 });

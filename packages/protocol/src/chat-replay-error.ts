@@ -17,6 +17,8 @@ export type ChatReplayErrorCode =
   | "store_unavailable"
   | "stream_gave_up"
   | "http_error"
+  | "unauthorized"
+  | "method_not_allowed"
   | "internal";
 
 /**

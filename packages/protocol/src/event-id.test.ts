@@ -80,7 +80,7 @@ describe("compareEntryIds", () => {
         const [bm, bs] = numeric(b);
         const expected = am !== bm ? (am < bm ? -1 : 1) : as === bs ? 0 : as < bs ? -1 : 1;
         expect(Math.sign(compareEntryIds(a, b))).toBe(expected);
-        expect(Math.sign(compareEntryIds(b, a))).toBe(-expected);
+        expect(Math.sign(compareEntryIds(b, a))).toBe(expected === 0 ? 0 : -expected);
         if (compareEntryIds(a, b) <= 0 && compareEntryIds(b, c) <= 0) {
           expect(compareEntryIds(a, c)).toBeLessThanOrEqual(0);
         }

@@ -1,4 +1,4 @@
-import { type StoredEntry, compareEntryIds } from "@chat-replay/protocol";
+import { compareEntryIds, type StoredEntry } from "@chat-replay/protocol";
 import type { StreamStore } from "./stream-store";
 
 /** Outcome of {@link BufferHub.waitForEntries}. */

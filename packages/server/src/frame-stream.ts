@@ -1,14 +1,14 @@
 import {
   type AdapterState,
+  adapt,
+  compareEntryIds,
   type EventCursor,
   INITIAL_ADAPTER_STATE,
   type StoredEntry,
   ZERO_ENTRY_ID,
-  adapt,
-  compareEntryIds,
 } from "@chat-replay/protocol";
 import type { BufferHub } from "./buffer-hub";
-import { SSE_DONE, SSE_KEEPALIVE, encodeChunk, encodeFrame } from "./sse";
+import { encodeChunk, encodeFrame, SSE_DONE, SSE_KEEPALIVE } from "./sse";
 import type { StreamStore } from "./stream-store";
 
 /** Options of {@link createFrameStream}. */
@@ -71,7 +71,12 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
           await checkForGap(entries[0]!);
           return entries;
         }
-        const waited = await options.hub.waitForEntries(options.key, position, options.keepaliveMs, stop.signal);
+        const waited = await options.hub.waitForEntries(
+          options.key,
+          position,
+          options.keepaliveMs,
+          stop.signal,
+        );
         if (waited.kind === "entries") return waited.entries;
         if (waited.kind === "idle") return "idle";
         if (waited.kind === "error") throw waited.error;

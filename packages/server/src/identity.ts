@@ -26,7 +26,10 @@ function getCookieSafe(c: Context): string | undefined {
 /** Mints a new opaque owner token (256 random bits, base64url) and sets the cookie. */
 export function mintOwnerToken(c: Context): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  const token = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const token = btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
   setCookie(c, OWNER_COOKIE, token, {
     httpOnly: true,
     sameSite: "Lax",

@@ -1,8 +1,19 @@
 export { ChatReplayError } from "@chat-replay/protocol";
-export { type ReplayServer, createReplayServer } from "./replay-server";
-export type { Identify, ReplayServerOptions } from "./replay-options";
-export type { StreamReadOptions, StreamStore } from "./stream-store";
+export { BufferHub } from "./buffer-hub";
+export { createDemoTools, DEMO_TOOL_APPROVAL } from "./demo-tools";
+export { OWNER_COOKIE } from "./identity";
+export { MemorySessionStore } from "./memory-session-store";
 export { MemoryStreamStore, type MemoryStreamStoreOptions } from "./memory-stream-store";
+export type { Identify, ReplayServerOptions } from "./replay-options";
+export { createReplayServer, type ReplayServer } from "./replay-server";
+export {
+  createScriptedModel,
+  DEFAULT_DIRECTIVES,
+  parseDirectives,
+  type ScriptedDirectives,
+  type ScriptedModelOptions,
+  stripDirectives,
+} from "./scripted-model";
 export type {
   BeginTurnResult,
   HistoryRow,
@@ -10,16 +21,5 @@ export type {
   SessionStore,
   TurnStart,
 } from "./session-store";
-export { MemorySessionStore } from "./memory-session-store";
+export type { StreamReadOptions, StreamStore } from "./stream-store";
 export { type ApprovalDecision, TurnRunner } from "./turn-runner";
-export { BufferHub } from "./buffer-hub";
-export {
-  DEFAULT_DIRECTIVES,
-  type ScriptedDirectives,
-  type ScriptedModelOptions,
-  createScriptedModel,
-  parseDirectives,
-  stripDirectives,
-} from "./scripted-model";
-export { DEMO_TOOL_APPROVAL, createDemoTools } from "./demo-tools";
-export { OWNER_COOKIE } from "./identity";

@@ -1,11 +1,5 @@
 import type { ApprovalItem, TurnStatus } from "@chat-replay/protocol";
-import type {
-  BeginTurnResult,
-  HistoryRow,
-  SessionRecord,
-  SessionStore,
-  TurnStart,
-} from "./session-store";
+import type { BeginTurnResult, HistoryRow, SessionRecord, SessionStore, TurnStart } from "./session-store";
 
 interface SessionSlot {
   record: SessionRecord;

@@ -1,4 +1,4 @@
-import { type BufferEntry, type StoredEntry, compareEntryIds } from "@chat-replay/protocol";
+import { type BufferEntry, compareEntryIds, type StoredEntry } from "@chat-replay/protocol";
 import type { StreamReadOptions, StreamStore } from "./stream-store";
 
 /** Options of {@link MemoryStreamStore}. */
@@ -13,6 +13,7 @@ interface Buffer {
   readonly entries: StoredEntry[];
   /** Entries before this index were trimmed; compacted lazily. */
   head: number;
+  /** Last id issued; starts at 0-0 like Redis, so even a clock at 0 gives ids > 0-0. */
   lastMs: number;
   lastSeq: number;
   expiry: ReturnType<typeof setTimeout> | null;
@@ -40,7 +41,7 @@ export class MemoryStreamStore implements StreamStore {
   async append(key: string, entry: BufferEntry): Promise<string> {
     let buffer = this.buffers.get(key);
     if (!buffer) {
-      buffer = { entries: [], head: 0, lastMs: 0, lastSeq: -1, expiry: null, waiters: new Set() };
+      buffer = { entries: [], head: 0, lastMs: 0, lastSeq: 0, expiry: null, waiters: new Set() };
       this.buffers.set(key, buffer);
     }
     // §4: same ms → seq+1; a clock that went backwards keeps the last ms.
@@ -101,7 +102,7 @@ export class MemoryStreamStore implements StreamStore {
     if (!buffer) {
       // Like XREAD BLOCK on a missing key: wait for it to be created. The placeholder
       // holds no entries and is replaced by the first append's state.
-      buffer = { entries: [], head: 0, lastMs: 0, lastSeq: -1, expiry: null, waiters: new Set() };
+      buffer = { entries: [], head: 0, lastMs: 0, lastSeq: 0, expiry: null, waiters: new Set() };
       this.buffers.set(key, buffer);
     }
     const waiters = buffer.waiters;
@@ -122,7 +123,12 @@ export class MemoryStreamStore implements StreamStore {
     });
   }
 
-  async range(key: string, min: string, max: string, count = Number.POSITIVE_INFINITY): Promise<StoredEntry[]> {
+  async range(
+    key: string,
+    min: string,
+    max: string,
+    count = Number.POSITIVE_INFINITY,
+  ): Promise<StoredEntry[]> {
     const buffer = this.buffers.get(key);
     if (!buffer) return [];
     const result: StoredEntry[] = [];
@@ -148,7 +154,8 @@ export class MemoryStreamStore implements StreamStore {
 
   async expire(key: string, ttlMs: number): Promise<void> {
     const buffer = this.buffers.get(key);
-    if (!buffer) return;
+    // A blocked read's empty placeholder is a missing key: like PEXPIRE, do nothing.
+    if (!buffer || buffer.entries.length === 0) return;
     if (buffer.expiry) clearTimeout(buffer.expiry);
     buffer.expiry = setTimeout(() => {
       if (this.buffers.get(key) === buffer) this.buffers.delete(key);

@@ -1,6 +1,6 @@
 import type { LanguageModel, ToolSet } from "ai";
 import { BufferHub } from "./buffer-hub";
-import { DEMO_TOOL_APPROVAL, createDemoTools } from "./demo-tools";
+import { createDemoTools, DEMO_TOOL_APPROVAL } from "./demo-tools";
 import { MemorySessionStore } from "./memory-session-store";
 import { MemoryStreamStore } from "./memory-stream-store";
 import { createScriptedModel } from "./scripted-model";

@@ -5,8 +5,8 @@ import { BadJsonError, errorResponse, readJson } from "./http-error";
 import { mintOwnerToken, ownerIdOf, readOwnerToken } from "./identity";
 import { type ReplayServerOptions, resolveOptions } from "./replay-options";
 import { createSessionBodySchema, describeIssue } from "./request-schemas";
-import type { SessionRecord } from "./session-store";
 import { SessionRoutes } from "./session-routes";
+import type { SessionRecord } from "./session-store";
 import { TurnRunner } from "./turn-runner";
 
 /** A replay server: a Web-standard `fetch` handler plus `close`. */
@@ -43,7 +43,8 @@ export function createReplayServer(options: ReplayServerOptions = {}): ReplaySer
   const ownedSession = async (c: Context): Promise<SessionRecord | Response> => {
     const id = c.req.param("id") ?? "";
     const ownerId = await owner(c);
-    const session = SESSION_ID_PATTERN.test(id) && ownerId !== null ? await ctx.sessionStore.getSession(id) : null;
+    const session =
+      SESSION_ID_PATTERN.test(id) && ownerId !== null ? await ctx.sessionStore.getSession(id) : null;
     if (!session || session.ownerId !== ownerId) return errorResponse(404, "not_found", "No such session.");
     return session;
   };
@@ -52,7 +53,8 @@ export function createReplayServer(options: ReplayServerOptions = {}): ReplaySer
     "*",
     bodyLimit({
       maxSize: ctx.maxBodyBytes,
-      onError: () => errorResponse(413, "payload_too_large", `Request bodies are limited to ${ctx.maxBodyBytes} bytes.`),
+      onError: () =>
+        errorResponse(413, "payload_too_large", `Request bodies are limited to ${ctx.maxBodyBytes} bytes.`),
     }),
   );
 
@@ -88,12 +90,30 @@ export function createReplayServer(options: ReplayServerOptions = {}): ReplaySer
       return session instanceof Response ? session : handler(c, session);
     };
 
-  app.get(ROUTES.session, withSession((c, session) => routes.getSession(c, session)));
-  app.get(ROUTES.status, withSession((c, session) => routes.status(c, session)));
-  app.get(ROUTES.stream, withSession((c, session) => routes.stream(c, session)));
-  app.post(ROUTES.messages, withSession((c, session) => routes.sendMessage(c, session)));
-  app.post(ROUTES.continue, withSession((c, session) => routes.continueTurn(c, session)));
-  app.post(ROUTES.cancel, withSession((c, session) => routes.cancel(c, session)));
+  app.get(
+    ROUTES.session,
+    withSession((c, session) => routes.getSession(c, session)),
+  );
+  app.get(
+    ROUTES.status,
+    withSession((c, session) => routes.status(c, session)),
+  );
+  app.get(
+    ROUTES.stream,
+    withSession((c, session) => routes.stream(c, session)),
+  );
+  app.post(
+    ROUTES.messages,
+    withSession((c, session) => routes.sendMessage(c, session)),
+  );
+  app.post(
+    ROUTES.continue,
+    withSession((c, session) => routes.continueTurn(c, session)),
+  );
+  app.post(
+    ROUTES.cancel,
+    withSession((c, session) => routes.cancel(c, session)),
+  );
 
   app.notFound(() => errorResponse(404, "not_found", "No such route."));
   app.onError((error) => {

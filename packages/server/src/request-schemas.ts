@@ -8,7 +8,10 @@ import { z } from "zod";
 const uiMessage = z.object({
   id: z.string().min(1).max(200),
   role: z.literal("user"),
-  parts: z.array(z.looseObject({ type: z.string().min(1).max(100) })).min(1).max(1000),
+  parts: z
+    .array(z.looseObject({ type: z.string().min(1).max(100) }))
+    .min(1)
+    .max(1000),
   metadata: z.unknown().optional(),
 });
 

@@ -1,11 +1,11 @@
 import {
+  bubbleId,
   type EventCursor,
   HEADERS,
+  parseEventId,
   type ReplayMode,
   type SessionStatus,
   ZERO_ENTRY_ID,
-  bubbleId,
-  parseEventId,
 } from "@chat-replay/protocol";
 import { type UIMessage, validateUIMessages } from "ai";
 import type { Context } from "hono";
@@ -79,7 +79,8 @@ export class SessionRoutes {
     const message = await parsePrompt(c);
     if (message instanceof Response) return message;
     const prompt = promptText(message);
-    if (prompt.trim() === "") return errorResponse(400, "bad_request", "message.parts: the prompt has no text");
+    if (prompt.trim() === "")
+      return errorResponse(400, "bad_request", "message.parts: the prompt has no text");
     const session = await failIfLeaseExpired(this.ctx, stored);
     if (session.currRunId !== null) return refuseWhileActive(session);
     const limit = this.checkStreamLimit(session.id);
@@ -94,7 +95,10 @@ export class SessionRoutes {
       promptMessageId: message.id,
       leaseMs: this.ctx.leaseMs,
     });
-    if (!begun.ok) return begun.session ? refuseWhileActive(begun.session) : errorResponse(404, "not_found", "No such session.");
+    if (!begun.ok)
+      return begun.session
+        ? refuseWhileActive(begun.session)
+        : errorResponse(404, "not_found", "No such session.");
     const turn = { sessionId: session.id, runId, streamId, phase: 0 };
     try {
       await this.ctx.sessionStore.upsertHistory(session.id, [{ message, runId }]);
@@ -108,11 +112,17 @@ export class SessionRoutes {
   }
 
   /** §3 startup failure: error + final end in the fresh buffer, compare-and-clear on the stream id. */
-  private async failStart(turn: { sessionId: string; runId: string; streamId: string }, error: unknown): Promise<void> {
+  private async failStart(
+    turn: { sessionId: string; runId: string; streamId: string },
+    error: unknown,
+  ): Promise<void> {
     console.error("chat-replay: runner failed to start", error);
     const key = this.ctx.streamKey(turn.sessionId, turn.streamId);
     try {
-      await this.ctx.streamStore.append(key, { type: "error", message: "The assistant could not start this turn." });
+      await this.ctx.streamStore.append(key, {
+        type: "error",
+        message: "The assistant could not start this turn.",
+      });
       await this.ctx.streamStore.append(key, { type: "end", reason: "final", phase: 0 });
       await this.ctx.streamStore.expire(key, this.ctx.bufferTtlMs);
     } finally {
@@ -125,17 +135,21 @@ export class SessionRoutes {
     const session = await failIfLeaseExpired(this.ctx, stored);
     const raw = c.req.header(HEADERS.lastEventId) ?? c.req.query("last_event_id");
     const cursor = raw === undefined ? null : parseEventId(raw);
-    const cursorHeader: Record<string, string> = raw !== undefined && cursor === null ? { [HEADERS.cursor]: "ignored" } : {};
+    const cursorHeader: Record<string, string> =
+      raw !== undefined && cursor === null ? { [HEADERS.cursor]: "ignored" } : {};
     const active = session.currRunId !== null && session.streamId !== null;
     const runId = active ? session.currRunId : session.lastRunId;
     const streamId = active ? session.streamId : session.lastStreamId;
-    const valid = cursor !== null && streamId !== null && (await this.cursorExists(session.id, streamId, cursor));
+    const valid =
+      cursor !== null && streamId !== null && (await this.cursorExists(session.id, streamId, cursor));
     const stale: Record<string, string> = cursor !== null && !valid ? { [HEADERS.cursor]: "stale" } : {};
 
     if (!active || runId === null || streamId === null) {
       if (cursor === null) return new Response(null, { status: 204, headers: cursorHeader });
       if (!valid || runId === null || streamId === null) {
-        return new Response(finishOnlyBody(), { headers: sseHeaders({ ...stale, [HEADERS.replayMode]: "full" }) });
+        return new Response(finishOnlyBody(), {
+          headers: sseHeaders({ ...stale, [HEADERS.replayMode]: "full" }),
+        });
       }
       return this.reader({
         sessionId: session.id,
@@ -169,22 +183,40 @@ export class SessionRoutes {
     const parsed = continueBodySchema.safeParse(await readJson(c, null));
     if (!parsed.success) return errorResponse(400, "bad_request", describeIssue(parsed.error));
     const session = await failIfLeaseExpired(this.ctx, stored);
+    const decisions = parsed.data.decisions;
+    const dedupeKeyOf = (runId: string) =>
+      `continue:${session.id}:${runId}:${decisions
+        .map((d) => d.approvalId)
+        .sort()
+        .join(",")}`;
+    const finishOnly = () => new Response(finishOnlyBody(), { headers: sseHeaders() });
     const runId = session.currRunId;
     const streamId = session.streamId;
-    if (runId === null || streamId === null) return errorResponse(404, "no_active_run", "No turn to continue.");
-    const captured = (await this.ctx.streamStore.newestId(this.ctx.streamKey(session.id, streamId))) ?? ZERO_ENTRY_ID;
-    const decisions = parsed.data.decisions;
-    const dedupeKey = `continue:${session.id}:${runId}:${decisions.map((d) => d.approvalId).sort().join(",")}`;
-    const finishOnly = () => new Response(finishOnlyBody(), { headers: sseHeaders() });
+    if (runId === null || streamId === null) {
+      // A double submission that lands after its continuation already finished is still
+      // a duplicate, not an error.
+      const last = session.lastRunId;
+      if (last !== null && (await this.ctx.sessionStore.isClaimed(dedupeKeyOf(last)))) return finishOnly();
+      return errorResponse(404, "no_active_run", "No turn to continue.");
+    }
+    const captured =
+      (await this.ctx.streamStore.newestId(this.ctx.streamKey(session.id, streamId))) ?? ZERO_ENTRY_ID;
+    const dedupeKey = dedupeKeyOf(runId);
 
     if (session.turnStatus !== "waiting_for_approval") {
       if (await this.ctx.sessionStore.isClaimed(dedupeKey)) return finishOnly();
-      return errorResponse(409, "not_waiting", "The turn is not waiting for approval.", { status: session.turnStatus });
+      return errorResponse(409, "not_waiting", "The turn is not waiting for approval.", {
+        status: session.turnStatus,
+      });
     }
     const pending = new Set(session.pendingApprovals.map((item) => item.toolCallId));
     const unknown = decisions.findIndex((decision) => !pending.has(decision.approvalId));
     if (unknown >= 0) {
-      return errorResponse(400, "bad_request", `decisions.${unknown}.approvalId: no pending approval with this id`);
+      return errorResponse(
+        400,
+        "bad_request",
+        `decisions.${unknown}.approvalId: no pending approval with this id`,
+      );
     }
     if (decisions.length !== pending.size) {
       return errorResponse(400, "bad_request", "decisions: every pending approval needs a decision");
@@ -203,10 +235,19 @@ export class SessionRoutes {
     } catch (error) {
       await this.ctx.sessionStore.releaseClaim(dedupeKey);
       console.error("chat-replay: continuation failed to start", error);
-      await endTurn(this.ctx, turn, "failed", [{ type: "error", message: "The assistant could not continue." }]);
+      await endTurn(this.ctx, turn, "failed", [
+        { type: "error", message: "The assistant could not continue." },
+      ]);
       return errorResponse(500, "runner_start_failed", "The assistant could not continue this turn.");
     }
-    return this.reader({ sessionId: session.id, streamId, runId, cursor: null, after: captured, stopPhase: resumed.phase });
+    return this.reader({
+      sessionId: session.id,
+      streamId,
+      runId,
+      cursor: null,
+      after: captured,
+      stopPhase: resumed.phase,
+    });
   }
 
   /** `POST /:id/cancel`: stops a running or waiting turn; readers get `data-interrupt` and `finish`. */
@@ -227,12 +268,21 @@ export class SessionRoutes {
       ]);
     }
     const after = await this.ctx.sessionStore.getSession(session.id);
-    return c.json({ session_id: session.id, run_id: runId, reason, turn_status: after?.turnStatus ?? "stopped" });
+    return c.json({
+      session_id: session.id,
+      run_id: runId,
+      reason,
+      turn_status: after?.turnStatus ?? "stopped",
+    });
   }
 
   private checkStreamLimit(sessionId: string): Response | null {
     if ((this.openStreams.get(sessionId) ?? 0) < this.ctx.maxStreamsPerSession) return null;
-    return errorResponse(429, "too_many_streams", `At most ${this.ctx.maxStreamsPerSession} open streams per session.`);
+    return errorResponse(
+      429,
+      "too_many_streams",
+      `At most ${this.ctx.maxStreamsPerSession} open streams per session.`,
+    );
   }
 
   private reader(spec: ReaderSpec): Response {
@@ -260,7 +310,9 @@ export class SessionRoutes {
 
 function refuseWhileActive(session: SessionRecord): Response {
   return session.turnStatus === "waiting_for_approval"
-    ? errorResponse(409, "awaiting_approval", "The turn is waiting for approval.", { status: session.turnStatus })
+    ? errorResponse(409, "awaiting_approval", "The turn is waiting for approval.", {
+        status: session.turnStatus,
+      })
     : errorResponse(409, "turn_active", "A turn is already running.", { status: session.turnStatus });
 }
 

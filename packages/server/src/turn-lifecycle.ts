@@ -1,12 +1,12 @@
 import {
   type ApprovalItem,
   type BufferEntry,
-  type TurnStatus,
-  type UIMessageChunk,
   bubbleId,
   replayFrames,
+  type TurnStatus,
+  type UIMessageChunk,
 } from "@chat-replay/protocol";
-import { type UIMessage, readUIMessageStream } from "ai";
+import { readUIMessageStream, type UIMessage } from "ai";
 import type { ReplayContext } from "./replay-options";
 import type { SessionRecord } from "./session-store";
 
@@ -37,7 +37,10 @@ export async function assembleTurnMessage(ctx: ReplayContext, turn: TurnRef): Pr
   });
   let message: UIMessage | null = null;
   // `error` chunks are part of a failed turn's content, not a reason to stop assembling.
-  for await (const snapshot of readUIMessageStream<UIMessage>({ stream: stream as never, onError: () => {} })) {
+  for await (const snapshot of readUIMessageStream<UIMessage>({
+    stream: stream as never,
+    onError: () => {},
+  })) {
     message = snapshot;
   }
   return message;
@@ -74,7 +77,11 @@ export async function endTurn(
 }
 
 /** Pauses a turn for approvals: pause end (no TTL), history rows, then the projection (§2). */
-export async function pauseTurn(ctx: ReplayContext, turn: TurnRef, approvals: readonly ApprovalItem[]): Promise<void> {
+export async function pauseTurn(
+  ctx: ReplayContext,
+  turn: TurnRef,
+  approvals: readonly ApprovalItem[],
+): Promise<void> {
   const key = ctx.streamKey(turn.sessionId, turn.streamId);
   await ctx.streamStore.append(key, { type: "end", reason: "pause", phase: turn.phase });
   await storeTurnMessage(ctx, turn);
@@ -95,8 +102,11 @@ export async function failIfLeaseExpired(ctx: ReplayContext, session: SessionRec
   ) {
     return session;
   }
-  await endTurn(ctx, { sessionId: session.id, runId: session.currRunId, streamId: session.streamId, phase: session.phase }, "failed", [
-    { type: "error", message: "The assistant stopped responding (its runner was lost). Please try again." },
-  ]);
+  await endTurn(
+    ctx,
+    { sessionId: session.id, runId: session.currRunId, streamId: session.streamId, phase: session.phase },
+    "failed",
+    [{ type: "error", message: "The assistant stopped responding (its runner was lost). Please try again." }],
+  );
   return (await ctx.sessionStore.getSession(session.id)) ?? session;
 }

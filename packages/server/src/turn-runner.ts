@@ -1,7 +1,7 @@
 import { type ApprovalItem, type BufferEntry, bubbleId } from "@chat-replay/protocol";
-import { type UIMessage, convertToModelMessages, stepCountIs, streamText } from "ai";
+import { convertToModelMessages, stepCountIs, streamText, type UIMessage } from "ai";
 import type { ReplayContext } from "./replay-options";
-import { type TurnRef, endTurn, pauseTurn } from "./turn-lifecycle";
+import { endTurn, pauseTurn, type TurnRef } from "./turn-lifecycle";
 
 /** A human decision on one pending tool call (§3 continue). */
 export interface ApprovalDecision {
@@ -106,7 +106,8 @@ export class TurnRunner {
       return { ...message, parts } as UIMessage;
     });
     const paused = updated.find((message) => message.id === id);
-    if (paused) await this.ctx.sessionStore.upsertHistory(turn.sessionId, [{ message: paused, runId: turn.runId }]);
+    if (paused)
+      await this.ctx.sessionStore.upsertHistory(turn.sessionId, [{ message: paused, runId: turn.runId }]);
     return updated;
   }
 
@@ -172,7 +173,9 @@ export class TurnRunner {
       if (cause.kind === "cancel") {
         await endTurn(this.ctx, turn, "stopped", [{ type: "interrupt", reason: cause.reason }]);
       } else if (cause.kind === "shutdown") {
-        await endTurn(this.ctx, turn, "failed", [{ type: "error", message: "The server shut down during this turn." }]);
+        await endTurn(this.ctx, turn, "failed", [
+          { type: "error", message: "The server shut down during this turn." },
+        ]);
       }
       return; // lease lost: whoever failed the turn has already ended it
     }
@@ -226,9 +229,19 @@ function toEntry(part: { type: string } & Record<string, unknown>, parts: PartIn
     case "reasoning-end":
       return { type: part.type, part: parts.index(`${part.type.split("-")[0]}:${id}`) };
     case "tool-input-start":
-      return { type: "tool-input-start", part: parts.index(`tool:${id}`), toolCallId: id, toolName: String(part.toolName) };
+      return {
+        type: "tool-input-start",
+        part: parts.index(`tool:${id}`),
+        toolCallId: id,
+        toolName: String(part.toolName),
+      };
     case "tool-input-delta":
-      return { type: "tool-input-delta", part: parts.index(`tool:${id}`), toolCallId: id, delta: String(part.delta ?? "") };
+      return {
+        type: "tool-input-delta",
+        part: parts.index(`tool:${id}`),
+        toolCallId: id,
+        delta: String(part.delta ?? ""),
+      };
     case "tool-call": {
       const toolCallId = String(part.toolCallId);
       return {
@@ -241,11 +254,26 @@ function toEntry(part: { type: string } & Record<string, unknown>, parts: PartIn
     }
     case "tool-result":
       if (part.preliminary) return null;
-      return { type: "tool-output", toolCallId: String(part.toolCallId), toolName: String(part.toolName), output: toJson(part.output) };
+      return {
+        type: "tool-output",
+        toolCallId: String(part.toolCallId),
+        toolName: String(part.toolName),
+        output: toJson(part.output),
+      };
     case "tool-error":
-      return { type: "tool-output", toolCallId: String(part.toolCallId), toolName: String(part.toolName), errorText: errorText(part.error) };
+      return {
+        type: "tool-output",
+        toolCallId: String(part.toolCallId),
+        toolName: String(part.toolName),
+        errorText: errorText(part.error),
+      };
     case "tool-output-denied":
-      return { type: "tool-output", toolCallId: String(part.toolCallId), toolName: String(part.toolName), denied: true };
+      return {
+        type: "tool-output",
+        toolCallId: String(part.toolCallId),
+        toolName: String(part.toolName),
+        denied: true,
+      };
     default:
       return null;
   }

@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { MemorySessionStore } from "../src/memory-session-store";
 import { createScriptedModel } from "../src/scripted-model";
 import {
-  InstrumentedStreamStore,
   assemble,
   chunksOf,
   gatedModel,
+  InstrumentedStreamStore,
   idsOf,
   readEvents,
   readText,
@@ -25,14 +25,19 @@ describe("SSE framing over HTTP", () => {
     const { events } = await readEvents(response);
     const [history] = [await client.history(sessionId)];
     const bubble = history.find((message) => message.role === "assistant")!;
-    expect(events[0]).toEqual({ id: undefined, data: JSON.stringify({ type: "start", messageId: bubble.id }) });
+    expect(events[0]).toEqual({
+      id: undefined,
+      data: JSON.stringify({ type: "start", messageId: bubble.id }),
+    });
     expect(bubble.id).toMatch(new RegExp(`^${sessionId}:[0-9a-f-]{36}$`));
   });
 
   it("§8.9 ids are <entry>:<k>, strictly increasing, restarting at 0 per entry", async () => {
     const { client } = await startServer();
     const sessionId = await client.createSession();
-    const { events } = await readEvents(await client.send(sessionId, "ids [[words=12]] [[reasoning=4]] [[tool=search]]"));
+    const { events } = await readEvents(
+      await client.send(sessionId, "ids [[words=12]] [[reasoning=4]] [[tool=search]]"),
+    );
     const cursors = idsOf(events).map((id) => parseEventId(id)!);
     for (let index = 1; index < cursors.length; index++) {
       const previous = cursors[index - 1]!;
@@ -75,7 +80,9 @@ describe("SSE framing over HTTP", () => {
     const seen: string[] = [];
     const reading = readEvents(response, { onEvent: (event) => event.id && seen.push(event.id) });
     while (seen.length < 5) await new Promise((resolve) => setTimeout(resolve, 5));
-    expect((await client.request(`/api/sessions/${sessionId}/cancel`, { method: "POST", body: "{}" })).status).toBe(200);
+    expect(
+      (await client.request(`/api/sessions/${sessionId}/cancel`, { method: "POST", body: "{}" })).status,
+    ).toBe(200);
     const { events } = await reading;
     const tail = events.slice(-4);
     expect(JSON.parse(tail[0]!.data)).toMatchObject({ type: "data-interrupt" });
@@ -93,7 +100,9 @@ describe("SSE framing over HTTP", () => {
     const sessionStore = new MemorySessionStore();
     const first = await startServer({ streamStore, sessionStore });
     const sessionId = await first.client.createSession();
-    const { events } = await readEvents(await first.client.send(sessionId, "same bytes [[words=20]] [[tool=search]]"));
+    const { events } = await readEvents(
+      await first.client.send(sessionId, "same bytes [[words=20]] [[tool=search]]"),
+    );
     const cursor = idsOf(events)[0]!;
     const a = await readText(await first.client.stream(sessionId, cursor));
     const b = await readText(await first.client.stream(sessionId, cursor));
@@ -111,10 +120,17 @@ describe("SSE framing over HTTP", () => {
     const { client } = await startServer();
     const sessionId = await client.createSession();
     const { events } = await readEvents(await client.send(sessionId, "fail [[words=30]] [[fail_after=4]]"));
-    const errorIndex = events.findIndex((event) => JSON.parse(event.data === "[DONE]" ? "{}" : event.data).type === "error");
+    const errorIndex = events.findIndex(
+      (event) => JSON.parse(event.data === "[DONE]" ? "{}" : event.data).type === "error",
+    );
     expect(errorIndex).toBeGreaterThan(0);
     const markerFrames = events.slice(errorIndex - 3, errorIndex + 1);
-    expect(markerFrames.map((event) => JSON.parse(event.data).type)).toEqual(["text-start", "text-delta", "text-end", "error"]);
+    expect(markerFrames.map((event) => JSON.parse(event.data).type)).toEqual([
+      "text-start",
+      "text-delta",
+      "text-end",
+      "error",
+    ]);
     expect(markerFrames.every((event) => event.id !== undefined)).toBe(true);
     expect(events.at(-2)?.data).toBe('{"type":"finish"}');
     expect((await client.status(sessionId)).turn_status).toBe("failed");

@@ -1,16 +1,16 @@
 import type { AddressInfo } from "node:net";
-import type { BufferEntry, StoredEntry } from "@chat-replay/protocol";
 import type { LanguageModelV4 } from "@ai-sdk/provider";
+import type { BufferEntry, StoredEntry } from "@chat-replay/protocol";
 import { serve } from "@hono/node-server";
-import { type UIMessage, type UIMessageChunk, readUIMessageStream } from "ai";
-import { type EventSourceMessage, createParser } from "eventsource-parser";
+import { readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
+import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { afterEach } from "vitest";
-import { DEMO_TOOL_APPROVAL, createDemoTools } from "../src/demo-tools";
+import { createDemoTools, DEMO_TOOL_APPROVAL } from "../src/demo-tools";
 import { MemoryStreamStore } from "../src/memory-stream-store";
+import type { ReplayServerOptions } from "../src/replay-options";
+import { createReplayServer, type ReplayServer } from "../src/replay-server";
 import { createScriptedModel } from "../src/scripted-model";
 import type { StreamReadOptions, StreamStore } from "../src/stream-store";
-import { type ReplayServer, createReplayServer } from "../src/replay-server";
-import type { ReplayServerOptions } from "../src/replay-options";
 
 /** A replay server listening on a real loopback port, with a cookie-carrying client. */
 export interface TestServer {
@@ -65,7 +65,8 @@ export class TestClient {
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.cookie) headers.set("cookie", this.cookie);
-    if (init.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
+    if (init.body !== undefined && !headers.has("content-type"))
+      headers.set("content-type", "application/json");
     const response = await fetch(`${this.baseUrl}${path}`, { ...init, headers });
     const setCookie = response.headers.get("set-cookie");
     if (setCookie) this.cookie = setCookie.split(";")[0] ?? null;
@@ -92,16 +93,29 @@ export class TestClient {
     return this.request(`/api/sessions/${sessionId}/stream`, { ...init, headers });
   }
 
-  async status(sessionId: string): Promise<{ turn_status: string; curr_run_id: string | null; prompt: string | null; prompt_message_id: string | null; version: number }> {
+  async status(
+    sessionId: string,
+  ): Promise<{
+    turn_status: string;
+    curr_run_id: string | null;
+    prompt: string | null;
+    prompt_message_id: string | null;
+    version: number;
+  }> {
     return (await this.request(`/api/sessions/${sessionId}/status`)).json() as never;
   }
 
   async history(sessionId: string): Promise<UIMessage[]> {
-    return ((await (await this.request(`/api/sessions/${sessionId}`)).json()) as { messages: UIMessage[] }).messages;
+    return ((await (await this.request(`/api/sessions/${sessionId}`)).json()) as { messages: UIMessage[] })
+      .messages;
   }
 
   /** Polls status until `predicate` holds (awaited condition, not a sleep). */
-  async waitForStatus(sessionId: string, predicate: (status: { turn_status: string }) => boolean, timeoutMs = 10_000) {
+  async waitForStatus(
+    sessionId: string,
+    predicate: (status: { turn_status: string }) => boolean,
+    timeoutMs = 10_000,
+  ) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const status = await this.status(sessionId);
@@ -173,11 +187,16 @@ export async function readEvents(
 
 /** The UI message chunks of a list of events (excluding `[DONE]`). */
 export function chunksOf(events: readonly SseEvent[]): UIMessageChunk[] {
-  return events.filter((event) => event.data !== "[DONE]").map((event) => JSON.parse(event.data) as UIMessageChunk);
+  return events
+    .filter((event) => event.data !== "[DONE]")
+    .map((event) => JSON.parse(event.data) as UIMessageChunk);
 }
 
 /** Assembles chunks into the final assistant message with the AI SDK's own reader. */
-export async function assemble(chunks: readonly UIMessageChunk[], message?: UIMessage): Promise<UIMessage | undefined> {
+export async function assemble(
+  chunks: readonly UIMessageChunk[],
+  message?: UIMessage,
+): Promise<UIMessage | undefined> {
   const stream = new ReadableStream<UIMessageChunk>({
     start(controller) {
       for (const chunk of chunks) controller.enqueue(chunk);
@@ -185,7 +204,11 @@ export async function assemble(chunks: readonly UIMessageChunk[], message?: UIMe
     },
   });
   let last: UIMessage | undefined;
-  for await (const snapshot of readUIMessageStream<UIMessage>({ stream, ...(message ? { message } : {}), onError: () => {} })) {
+  for await (const snapshot of readUIMessageStream<UIMessage>({
+    stream,
+    ...(message ? { message } : {}),
+    onError: () => {},
+  })) {
     last = snapshot;
   }
   return last;
@@ -217,7 +240,9 @@ export function gatedModel(inner: LanguageModelV4 = createScriptedModel({ defaul
       await Promise.race([
         gate,
         new Promise<void>((_, reject) => {
-          options.abortSignal?.addEventListener("abort", () => reject(options.abortSignal?.reason), { once: true });
+          options.abortSignal?.addEventListener("abort", () => reject(options.abortSignal?.reason), {
+            once: true,
+          });
         }),
       ]);
       return inner.doStream(options);

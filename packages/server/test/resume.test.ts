@@ -3,14 +3,14 @@ import { describe, expect, it } from "vitest";
 import { MemorySessionStore } from "../src/memory-session-store";
 import { MemoryStreamStore } from "../src/memory-stream-store";
 import {
-  InstrumentedStreamStore,
-  type SseEvent,
   assemble,
   chunksOf,
   gatedModel,
+  InstrumentedStreamStore,
   idsOf,
   normalize,
   readEvents,
+  type SseEvent,
   startServer,
 } from "./harness";
 
@@ -28,7 +28,12 @@ describe("attach and resume (§6)", () => {
     const { client, sessionId, events } = await finishedTurn();
     const full = events.filter((event) => event.id !== undefined);
     const uninterrupted = await assemble(chunksOf(events));
-    expect(uninterrupted?.parts.map((part) => part.type)).toEqual(["reasoning", "tool-search", "reasoning", "text"]);
+    expect(uninterrupted?.parts.map((part) => part.type)).toEqual([
+      "reasoning",
+      "tool-search",
+      "reasoning",
+      "text",
+    ]);
     for (let position = 0; position < full.length; position++) {
       const response = await client.stream(sessionId, full[position]!.id);
       expect(response.headers.get("x-chat-replay-mode")).toBe("resume");
@@ -47,11 +52,15 @@ describe("attach and resume (§6)", () => {
     // The error marker is one entry with four frames.
     const { client, sessionId, events } = await finishedTurn("fails [[words=10]] [[fail_after=3]]");
     const ids = idsOf(events);
-    const multi = ids.find((id, index) => parseEventId(ids[index + 1])?.entryId === parseEventId(id)!.entryId)!;
+    const multi = ids.find(
+      (id, index) => parseEventId(ids[index + 1])?.entryId === parseEventId(id)!.entryId,
+    )!;
     const entry = parseEventId(multi)!.entryId;
     const { events: resumed } = await readEvents(await client.stream(sessionId, entry));
     expect(idsOf(resumed).every((id) => parseEventId(id)!.entryId !== entry)).toBe(true);
-    const after = ids.filter((id) => parseEventId(id)!.entryId !== entry && ids.indexOf(id) > ids.indexOf(multi));
+    const after = ids.filter(
+      (id) => parseEventId(id)!.entryId !== entry && ids.indexOf(id) > ids.indexOf(multi),
+    );
     expect(idsOf(resumed)).toEqual(after);
   });
 
@@ -87,10 +96,12 @@ describe("attach and resume (§6)", () => {
     const streamStore = new MemoryStreamStore({ maxLength: 20 });
     const { client } = await startServer({ model: gate.model, streamStore });
     const sessionId = await client.createSession();
-    const first = await readEvents(await (async () => {
-      gate.open();
-      return client.send(sessionId, "first [[words=5]]");
-    })());
+    const first = await readEvents(
+      await (async () => {
+        gate.open();
+        return client.send(sessionId, "first [[words=5]]");
+      })(),
+    );
     const otherTurnId = idsOf(first.events)[0]!;
     const post = await client.send(sessionId, "second [[words=200]] [[delay=2]]");
     const early = await readEvents(post, { stopAfter: 2 });
@@ -114,7 +125,9 @@ describe("attach and resume (§6)", () => {
   it("§8.26 waiting, no cursor → full replay that ends at the pause end with finish", async () => {
     const { client } = await startServer();
     const sessionId = await client.createSession();
-    const { events: posted } = await readEvents(await client.send(sessionId, "needs approval [[approval]] [[words=5]]"));
+    const { events: posted } = await readEvents(
+      await client.send(sessionId, "needs approval [[approval]] [[words=5]]"),
+    );
     expect((await client.status(sessionId)).turn_status).toBe("waiting_for_approval");
     const response = await client.stream(sessionId);
     expect(response.headers.get("x-chat-replay-mode")).toBe("full");
@@ -139,13 +152,15 @@ describe("attach and resume (§6)", () => {
     expect((await client.stream(sessionId)).status).toBe(204);
     const stale = await client.stream(sessionId, "99999999999999-0:0");
     expect(stale.headers.get("x-chat-replay-cursor")).toBe("stale");
-    expect((await readEvents(stale)).events.map((event) => event.data)).toEqual(['{"type":"finish"}', "[DONE]"]);
-    const fresh = await client.createSession();
-    expect((await client.stream(fresh)).status).toBe(204);
-    expect((await readEvents(await client.stream(fresh, "5-0:1"))).events.map((event) => event.data)).toEqual([
+    expect((await readEvents(stale)).events.map((event) => event.data)).toEqual([
       '{"type":"finish"}',
       "[DONE]",
     ]);
+    const fresh = await client.createSession();
+    expect((await client.stream(fresh)).status).toBe(204);
+    expect((await readEvents(await client.stream(fresh, "5-0:1"))).events.map((event) => event.data)).toEqual(
+      ['{"type":"finish"}', "[DONE]"],
+    );
   });
 
   it("§8.19 a malformed Last-Event-ID is treated as absent and flagged, never a 5xx", async () => {
@@ -155,7 +170,9 @@ describe("attach and resume (§6)", () => {
       expect(response.status).toBe(204);
       expect(response.headers.get("x-chat-replay-cursor")).toBe("ignored");
     }
-    const viaQuery = await client.request(`/api/sessions/${sessionId}/stream?last_event_id=${encodeURIComponent("1-0\u0000:1")}`);
+    const viaQuery = await client.request(
+      `/api/sessions/${sessionId}/stream?last_event_id=${encodeURIComponent("1-0\u0000:1")}`,
+    );
     expect(viaQuery.status).toBe(204);
     expect(viaQuery.headers.get("x-chat-replay-cursor")).toBe("ignored");
   });
@@ -166,7 +183,12 @@ describe("attach and resume (§6)", () => {
     // The runner's heartbeats never reach the store: the turn looks orphaned.
     sessionStore.renewLease = async () => true;
     const streamStore = new InstrumentedStreamStore();
-    const { client } = await startServer({ model: gate.model, sessionStore, streamStore, timing: { leaseMs: 100 } });
+    const { client } = await startServer({
+      model: gate.model,
+      sessionStore,
+      streamStore,
+      timing: { leaseMs: 100 },
+    });
     const sessionId = await client.createSession();
     const post = await client.send(sessionId, "orphan [[words=5]]");
     const reading = readEvents(post);

@@ -1,0 +1,35 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { parseCliOptions } from "../src/cli";
+
+const bin = fileURLToPath(new URL("../bin/chat-replay-server.mjs", import.meta.url));
+
+describe("chat-replay-server CLI", () => {
+  it("parses --port and --host, and rejects a bad port", () => {
+    expect(parseCliOptions(["--port", "0", "--host", "::1"], {})).toEqual({ port: 0, host: "::1" });
+    expect(parseCliOptions([], {})).toEqual({ port: 8787, host: "127.0.0.1" });
+    expect(parseCliOptions([], { PORT: "9000" })).toEqual({ port: 9000, host: "127.0.0.1" });
+    expect(() => parseCliOptions(["--port", "http"], {})).toThrow(/--port/);
+    expect(() => parseCliOptions(["--bogus"], {})).toThrow();
+  });
+
+  it("prints its URL once ready, serves the API, and exits cleanly on SIGTERM", async () => {
+    const child = spawn(process.execPath, [bin, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (data: Buffer) => {
+        output += data.toString();
+        const match = /listening on (http:\/\/\S+)/.exec(output);
+        if (match) resolve(match[1]!);
+      });
+      child.once("exit", (code) => reject(new Error(`exited early (${code}): ${output}`)));
+    });
+    const created = await fetch(`${url}/api/sessions`, { method: "POST" });
+    expect(created.status).toBe(201);
+    child.kill("SIGTERM");
+    const [code] = await once(child, "exit");
+    expect(code).toBe(0);
+  });
+});
