@@ -1,0 +1,421 @@
+import {
+  compareEventCursors,
+  type EventCursor,
+  HEADERS,
+  parseEventId,
+  type ReplayMode,
+  sessionPath,
+} from "@chat-replay/protocol";
+import type { ChatRequestOptions, ChatTransport, UIMessage, UIMessageChunk } from "ai";
+import { ReplayHttpError, StaleCursorError, StreamDisconnectedError } from "./replay-errors";
+import { parseChunk, SseFrameQueue } from "./sse-frame-queue";
+
+/** Options of {@link createReplayTransport}. */
+export interface ReplayTransportOptions {
+  /** Origin and path prefix of the replay server; `""` = same origin. */
+  readonly baseUrl?: string;
+  /** The session to talk to; defaults to the AI SDK's chat id. */
+  readonly sessionId?: string;
+  /** A fetch implementation (tests, custom agents). Defaults to the global fetch. */
+  readonly fetch?: typeof fetch;
+  /** Extra headers for every request (e.g. `Authorization`). */
+  readonly headers?: Record<string, string>;
+  readonly credentials?: RequestCredentials;
+  readonly reconnect?: {
+    /** Reconnect attempts after a drop before giving up (default 8). */
+    readonly maxAttempts?: number;
+    /** First backoff delay; the very first reconnect is immediate (default 250 ms). */
+    readonly initialDelayMs?: number;
+    /** Backoff cap (default 5000 ms). */
+    readonly maxDelayMs?: number;
+  };
+}
+
+/** What a UI can show about the transport's connection. */
+export interface ConnectionState {
+  /** Id of the last frame the AI SDK pulled, or null. */
+  readonly lastEventId: string | null;
+  /** Reconnects since the transport was created. */
+  readonly reconnects: number;
+  readonly phase: "idle" | "streaming" | "reconnecting" | "gave-up";
+  /** Body bytes received since the transport was created. */
+  readonly bytesReceived: number;
+  /** Full replays the server answered to a cursor it could not resume from. */
+  readonly staleCursors: number;
+}
+
+/** State of one followed turn stream, across its reconnects. */
+interface FollowState {
+  readonly sessionId: string;
+  runId: string | null;
+  cursor: EventCursor | null;
+  cursorText: string | null;
+  startSent: boolean;
+  terminal: boolean;
+}
+
+const INITIAL_CONNECTION: ConnectionState = {
+  lastEventId: null,
+  reconnects: 0,
+  phase: "idle",
+  bytesReceived: 0,
+  staleCursors: 0,
+};
+
+/** The run id inside a bubble id `<session_id>:<run_id>`. */
+function runIdOf(messageId: string | undefined, sessionId: string): string | null {
+  return messageId?.startsWith(`${sessionId}:`) ? messageId.slice(sessionId.length + 1) : null;
+}
+
+/**
+ * An AI SDK `ChatTransport` for the replay protocol (§7). It parses the SSE body itself,
+ * records the id of the last frame the AI SDK pulled, and when a body ends or fails before
+ * `finish`, reconnects with `Last-Event-ID` and keeps feeding the same chunk stream, so the
+ * library never sees the drop. Usable without React.
+ */
+export class ReplayTransport implements ChatTransport<UIMessage> {
+  private connection: ConnectionState = INITIAL_CONNECTION;
+  private readonly listeners = new Set<() => void>();
+  private lastMode: ReplayMode | null = null;
+  /** The cursor of a stream that gave up, offered once to the next resume of that session. */
+  private interrupted: { sessionId: string; runId: string | null; cursor: string } | null = null;
+  private readonly fetchImpl: typeof fetch;
+  private readonly maxAttempts: number;
+  private readonly initialDelayMs: number;
+  private readonly maxDelayMs: number;
+  /** Runs this transport streamed to a normal finish; the hook never re-attaches to them. */
+  readonly finishedRuns = new Set<string>();
+
+  constructor(private readonly options: ReplayTransportOptions = {}) {
+    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.maxAttempts = options.reconnect?.maxAttempts ?? 8;
+    this.initialDelayMs = options.reconnect?.initialDelayMs ?? 250;
+    this.maxDelayMs = options.reconnect?.maxDelayMs ?? 5000;
+  }
+
+  /** AI SDK 7 reads this after `reconnectToStream` resolves: replay unless the server resumed. */
+  get resumeStreamIsReplay(): boolean {
+    return this.lastMode !== "resume";
+  }
+
+  /** Subscribe to connection changes (fits `useSyncExternalStore`). */
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  /** The current connection state (a stable object until it changes). */
+  readonly getSnapshot = (): ConnectionState => this.connection;
+
+  private update(change: Partial<ConnectionState>): void {
+    this.connection = { ...this.connection, ...change };
+    for (const listener of this.listeners) listener();
+  }
+
+  async sendMessages(
+    options: {
+      trigger: "submit-message" | "regenerate-message";
+      chatId: string;
+      messageId: string | undefined;
+      messages: UIMessage[];
+      abortSignal: AbortSignal | undefined;
+    } & ChatRequestOptions,
+  ): Promise<ReadableStream<UIMessageChunk>> {
+    const sessionId = this.options.sessionId ?? options.chatId;
+    const last = options.messages.at(-1);
+    this.interrupted = null;
+    const continuation = last?.role === "assistant" ? approvalDecisions(last) : [];
+    const response =
+      continuation.length > 0
+        ? await this.post(sessionPath("continue", sessionId), { decisions: continuation }, options)
+        : await this.post(
+            sessionPath("messages", sessionId),
+            { message: lastUserMessage(options.messages) },
+            options,
+          );
+    if (!response.ok) throw await ReplayHttpError.from(response);
+    return this.follow(response, sessionId, options.abortSignal);
+  }
+
+  async reconnectToStream(
+    options: { chatId: string; abortSignal?: AbortSignal } & ChatRequestOptions,
+  ): Promise<ReadableStream<UIMessageChunk> | null> {
+    const sessionId = this.options.sessionId ?? options.chatId;
+    // §7: send a cursor only if this transport holds the interrupted stream's cursor.
+    const held = this.interrupted?.sessionId === sessionId ? this.interrupted : null;
+    this.interrupted = null;
+    const response = await this.get(sessionId, held?.cursor ?? null, options.abortSignal, options.headers);
+    this.lastMode = response.headers.get(HEADERS.replayMode) === "resume" ? "resume" : "full";
+    if (response.status === 204) return null;
+    if (!response.ok) throw await ReplayHttpError.from(response);
+    return this.follow(response, sessionId, options.abortSignal, held);
+  }
+
+  /** Releases listeners; in-flight streams end with their abort signals. */
+  close(): void {
+    this.listeners.clear();
+  }
+
+  private headers(extra?: Record<string, string> | Headers): Headers {
+    const headers = new Headers(this.options.headers);
+    new Headers(extra).forEach((value, key) => headers.set(key, value));
+    return headers;
+  }
+
+  private post(
+    path: string,
+    body: unknown,
+    options: ChatRequestOptions & { abortSignal: AbortSignal | undefined },
+  ) {
+    const headers = this.headers(options.headers);
+    headers.set("content-type", "application/json");
+    return this.fetchImpl(`${this.options.baseUrl ?? ""}${path}`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify(body),
+      signal: options.abortSignal ?? null,
+      ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
+    });
+  }
+
+  private get(
+    sessionId: string,
+    cursor: string | null,
+    signal?: AbortSignal,
+    extra?: Record<string, string> | Headers,
+  ) {
+    const headers = this.headers(extra);
+    if (cursor) headers.set("last-event-id", cursor);
+    return this.fetchImpl(`${this.options.baseUrl ?? ""}${sessionPath("stream", sessionId)}`, {
+      headers,
+      signal: signal ?? null,
+      ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
+    });
+  }
+
+  /**
+   * Turns one response (and every reconnect after it) into the chunk stream the AI SDK
+   * consumes. Pull-based with no internal buffer beyond the parser, so "pulled" means
+   * "the AI SDK read it": only then does the cursor move (§7 Cursor).
+   */
+  private follow(
+    first: Response,
+    sessionId: string,
+    signal: AbortSignal | undefined,
+    held: { runId: string | null; cursor: string } | null = null,
+  ): ReadableStream<UIMessageChunk> {
+    const state: FollowState = {
+      sessionId,
+      runId: held?.runId ?? null,
+      cursor: held ? parseEventId(held.cursor) : null,
+      cursorText: held?.cursor ?? null,
+      startSent: false,
+      terminal: false,
+    };
+    let reader = first.body?.getReader() ?? null;
+    let queue = new SseFrameQueue();
+    let skipUntilCursor: EventCursor | null = null;
+    this.update({ phase: "streaming" });
+
+    const nextChunk = async (): Promise<UIMessageChunk | null> => {
+      for (;;) {
+        const item = queue.shift();
+        if (item) {
+          const chunk = this.apply(item, state, skipUntilCursor);
+          if (chunk === "skip" || chunk === null) continue;
+          skipUntilCursor = null;
+          return chunk;
+        }
+        if (state.terminal) return null;
+        const read = reader
+          ? await reader.read().catch((error: unknown) => ({ error }))
+          : { done: true as const };
+        if ("error" in read || read.done) {
+          if (signal?.aborted) throw signal.reason ?? new DOMException("Aborted", "AbortError");
+          if (state.terminal) return null;
+          const next = await this.reconnect(state, signal);
+          if (next === null) return null;
+          reader = next.response.body?.getReader() ?? null;
+          queue = new SseFrameQueue();
+          skipUntilCursor = next.skipUntil;
+          continue;
+        }
+        this.update({ bytesReceived: this.connection.bytesReceived + read.value.byteLength });
+        queue.feed(read.value);
+      }
+    };
+
+    return new ReadableStream<UIMessageChunk>(
+      {
+        pull: async (controller) => {
+          try {
+            const chunk = await nextChunk();
+            if (chunk) controller.enqueue(chunk);
+            else {
+              this.update({ phase: "idle" });
+              controller.close();
+            }
+          } catch (error) {
+            this.update({ phase: error instanceof StreamDisconnectedError ? "gave-up" : "idle" });
+            if (error instanceof StreamDisconnectedError && state.cursorText) {
+              this.interrupted = { sessionId, runId: state.runId, cursor: state.cursorText };
+            }
+            controller.error(error);
+          }
+        },
+        cancel: async () => {
+          this.update({ phase: "idle" });
+          await reader?.cancel().catch(() => {});
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
+  /**
+   * Applies one parsed item to the stream state and returns the chunk to hand over:
+   * `null` for nothing, `"skip"` for a replayed frame at or before the cursor.
+   */
+  private apply(
+    item: ReturnType<SseFrameQueue["shift"]> & object,
+    state: FollowState,
+    skipUntil: EventCursor | null,
+  ): UIMessageChunk | null | "skip" {
+    if (item.kind === "id") {
+      this.commitCursor(state, item.id);
+      return null;
+    }
+    const chunk = parseChunk(item.data);
+    if (!chunk) return null;
+    if (chunk.type === "start") {
+      state.runId = runIdOf(chunk.messageId, state.sessionId) ?? state.runId;
+      // One `start` per stream: after a reconnect the AI SDK already has the bubble.
+      if (state.startSent) return null;
+      state.startSent = true;
+      return chunk;
+    }
+    if (skipUntil && !isTerminal(chunk)) {
+      // A full replay we already applied up to the cursor: drop frames at or before it,
+      // and the unnumbered part openings that travel with them.
+      const position = item.id ? parseEventId(item.id) : null;
+      if (!position || compareEventCursors(position, skipUntil) <= 0) return "skip";
+    }
+    if (item.id !== undefined) this.commitCursor(state, item.id);
+    return this.terminalCheck(chunk, state);
+  }
+
+  private terminalCheck(chunk: UIMessageChunk, state: FollowState): UIMessageChunk {
+    if (isTerminal(chunk)) {
+      state.terminal = true;
+      if (chunk.type === "finish" && state.runId) this.finishedRuns.add(state.runId);
+    }
+    return chunk;
+  }
+
+  private commitCursor(state: FollowState, id: string): void {
+    // An empty id resets the cursor: no Last-Event-ID is sent after it.
+    state.cursorText = id === "" ? null : id;
+    state.cursor = id === "" ? null : parseEventId(id);
+    this.update({ lastEventId: state.cursorText });
+  }
+
+  /** Reconnects with the cursor: at once, then exponential backoff with jitter (§7). */
+  private async reconnect(
+    state: FollowState,
+    signal: AbortSignal | undefined,
+  ): Promise<{ response: Response; skipUntil: EventCursor | null } | null> {
+    this.update({ phase: "reconnecting" });
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      if (attempt > 1) await this.backoff(attempt - 1, signal);
+      if (signal?.aborted) throw signal.reason ?? new DOMException("Aborted", "AbortError");
+      this.update({ reconnects: this.connection.reconnects + 1 });
+      try {
+        const response = await this.get(state.sessionId, state.cursorText, signal);
+        if (response.status === 204) return null; // nothing to attach: end cleanly
+        if (response.status === 404) throw await ReplayHttpError.from(response);
+        if (!response.ok) {
+          lastError = await ReplayHttpError.from(response);
+          continue;
+        }
+        this.update({ phase: "streaming" });
+        return this.acceptReconnect(response, state);
+      } catch (error) {
+        if (signal?.aborted || error instanceof ReplayHttpError || error instanceof StaleCursorError)
+          throw error;
+        lastError = error;
+      }
+    }
+    throw new StreamDisconnectedError(this.maxAttempts, { cause: lastError });
+  }
+
+  private async acceptReconnect(
+    response: Response,
+    state: FollowState,
+  ): Promise<{ response: Response; skipUntil: EventCursor | null }> {
+    const mode = response.headers.get(HEADERS.replayMode);
+    const stale = response.headers.get(HEADERS.cursor) === "stale";
+    if (mode === "resume") return { response, skipUntil: null };
+    if (stale) {
+      this.update({ staleCursors: this.connection.staleCursors + 1 });
+      // A finish-only answer means the turn ended: let it close the stream normally.
+      const text = await response.text();
+      if (text.trim().startsWith('data: {"type":"finish"')) {
+        return { response: new Response(text), skipUntil: null };
+      }
+      throw new StaleCursorError(state.runId);
+    }
+    // A full replay we did not ask to be stale: skip the frames we already applied (same ids).
+    return { response, skipUntil: state.cursor };
+  }
+
+  private backoff(failures: number, signal: AbortSignal | undefined): Promise<void> {
+    const base = Math.min(this.maxDelayMs, this.initialDelayMs * 2 ** (failures - 1));
+    const delay = base / 2 + Math.random() * (base / 2);
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, delay);
+      signal?.addEventListener(
+        "abort",
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+}
+
+/** `finish`, `abort` and `error` end a turn stream: no reconnect after them (§7). */
+function isTerminal(chunk: UIMessageChunk): boolean {
+  return chunk.type === "finish" || chunk.type === "abort" || chunk.type === "error";
+}
+
+/** The decisions of an assistant message whose approvals were answered (§7 Continuation). */
+function approvalDecisions(message: UIMessage): { approvalId: string; approved: boolean; reason?: string }[] {
+  return message.parts.flatMap((part) => {
+    if (!("state" in part) || part.state !== "approval-responded" || !("approval" in part)) return [];
+    const approval = part.approval as { id: string; approved: boolean; reason?: string };
+    return [
+      {
+        approvalId: approval.id,
+        approved: approval.approved,
+        ...(approval.reason ? { reason: approval.reason } : {}),
+      },
+    ];
+  });
+}
+
+function lastUserMessage(messages: UIMessage[]): UIMessage | undefined {
+  return messages.findLast((message) => message.role === "user");
+}
+
+/**
+ * Creates an AI SDK `ChatTransport` that resumes exactly where a dropped stream stopped.
+ * @example
+ * const transport = createReplayTransport({ sessionId });
+ * const chat = new Chat({ id: sessionId, transport });
+ */
+export function createReplayTransport(options: ReplayTransportOptions = {}): ReplayTransport {
+  return new ReplayTransport(options);
+}

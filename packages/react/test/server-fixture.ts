@@ -1,0 +1,106 @@
+import type { AddressInfo } from "node:net";
+import type { ReplayServerOptions } from "@chat-replay/server";
+import {
+  createDemoTools,
+  createReplayServer,
+  createScriptedModel,
+  DEMO_TOOL_APPROVAL,
+} from "@chat-replay/server";
+import { serve } from "@hono/node-server";
+import { readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
+import { afterEach } from "vitest";
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+/** The real replay server on a loopback port, and a cookie-keeping fetch for one owner. */
+export async function startReplayServer(options: ReplayServerOptions = {}) {
+  const server = createReplayServer({
+    model: createScriptedModel({ defaults: { delayMs: 0 } }),
+    tools: createDemoTools(),
+    toolApproval: DEMO_TOOL_APPROVAL,
+    ...options,
+  });
+  const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const instance = serve({ fetch: server.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(instance));
+  });
+  const baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  closers.push(async () => {
+    await server.close();
+    (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  });
+  let cookie = "";
+  const ownerFetch: typeof fetch = async (input, init) => {
+    const headers = new Headers(init?.headers);
+    if (cookie) headers.set("cookie", cookie);
+    const response = await fetch(input, { ...init, headers });
+    const setCookie = response.headers.get("set-cookie");
+    if (setCookie) cookie = setCookie.split(";")[0] ?? "";
+    return response;
+  };
+  const createSession = async () => {
+    const response = await ownerFetch(`${baseUrl}/api/sessions`, { method: "POST" });
+    return ((await response.json()) as { id: string }).id;
+  };
+  const status = async (sessionId: string) =>
+    (await (await ownerFetch(`${baseUrl}/api/sessions/${sessionId}/status`)).json()) as {
+      turn_status: string;
+      curr_run_id: string | null;
+      version: number;
+    };
+  const history = async (sessionId: string) =>
+    ((await (await ownerFetch(`${baseUrl}/api/sessions/${sessionId}`)).json()) as { messages: UIMessage[] })
+      .messages;
+  return { baseUrl, fetch: ownerFetch, createSession, status, history };
+}
+
+/**
+ * Wraps fetch so that streaming responses are cut after `cutAfter(n)` bytes with a
+ * network TypeError, as a dropped connection looks to a browser.
+ */
+export function droppingFetch(
+  inner: typeof fetch,
+  cutAfter: (responseIndex: number) => number | null,
+): typeof fetch {
+  let responses = 0;
+  return async (input, init) => {
+    const response = await inner(input, init);
+    if (!response.body || response.headers.get("content-type") !== "text/event-stream") return response;
+    const limit = cutAfter(responses++);
+    if (limit === null) return response;
+    const reader = response.body.getReader();
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        if (sent + value.byteLength >= limit) {
+          if (limit > sent) controller.enqueue(value.slice(0, limit - sent));
+          sent = limit;
+          await reader.cancel();
+          controller.error(new TypeError("network error: connection reset"));
+          return;
+        }
+        sent += value.byteLength;
+        controller.enqueue(value);
+      },
+      cancel: () => reader.cancel(),
+    });
+    return new Response(body, { status: response.status, headers: response.headers });
+  };
+}
+
+/** Assembles the final message from a chunk stream with the AI SDK's reader. */
+export async function assembleStream(stream: ReadableStream<UIMessageChunk>): Promise<UIMessage | undefined> {
+  let last: UIMessage | undefined;
+  for await (const message of readUIMessageStream<UIMessage>({ stream, onError: () => {} })) last = message;
+  return last;
+}
+
+/** A user message for sendMessages. */
+export function userMessage(text: string): UIMessage {
+  return { id: `u-${Math.random().toString(36).slice(2)}`, role: "user", parts: [{ type: "text", text }] };
+}
