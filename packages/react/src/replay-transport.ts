@@ -158,7 +158,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
 
   private headers(extra?: Record<string, string> | Headers): Headers {
     const headers = new Headers(this.options.headers);
-    new Headers(extra).forEach((value, key) => headers.set(key, value));
+    for (const [key, value] of new Headers(extra)) headers.set(key, value);
     return headers;
   }
 

@@ -9,7 +9,8 @@ const TOKEN_PATTERN = /^[A-Za-z0-9_-]{32,128}$/;
 /** Reads a well-formed owner token from `Authorization: Bearer` or the cookie; forged shapes are ignored. */
 export function readOwnerToken(c: Context): string | null {
   const header = c.req.header("authorization");
-  const bearer = header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
+  // RFC 7235: the auth scheme is case-insensitive.
+  const bearer = header && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
   const candidate = bearer ?? getCookieSafe(c);
   return candidate !== undefined && TOKEN_PATTERN.test(candidate) ? candidate : null;
 }

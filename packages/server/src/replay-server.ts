@@ -90,6 +90,14 @@ export function createReplayServer(options: ReplayServerOptions = {}): ReplaySer
       return session instanceof Response ? session : handler(c, session);
     };
 
+  // Hono answers HEAD by running the GET handler and discarding the body, which would
+  // leave a live SSE reader (and its stream slot) behind.
+  app.use(ROUTES.stream, async (c, next) => {
+    if (c.req.method === "HEAD")
+      return errorResponse(405, "method_not_allowed", "Use GET to read a session stream.");
+    await next();
+  });
+
   app.get(
     ROUTES.session,
     withSession((c, session) => routes.getSession(c, session)),

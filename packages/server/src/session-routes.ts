@@ -16,7 +16,8 @@ import {
   cancelBodySchema,
   continueBodySchema,
   describeIssue,
-  sendMessageBodySchema,
+  stockSendBodySchema,
+  tooDeepPath,
   userMessageSchema,
 } from "./request-schemas";
 import type { SessionRecord } from "./session-store";
@@ -318,17 +319,34 @@ function refuseWhileActive(session: SessionRecord): Response {
 
 /** Picks the prompt from `{ message }` or the stock `{ messages }` body and validates it. */
 async function parsePrompt(c: Context): Promise<UIMessage | Response> {
-  const parsed = sendMessageBodySchema.safeParse(await readJson(c, null));
-  if (!parsed.success) return errorResponse(400, "bad_request", describeIssue(parsed.error));
-  const candidate = "message" in parsed.data ? parsed.data.message : parsed.data.messages.at(-1);
+  const body = await readJson(c, null);
+  const deep = tooDeepPath(body);
+  if (deep !== null) return errorResponse(400, "bad_request", `${deep}: nested too deeply`);
+  let candidate: unknown;
+  let field = "message";
+  if (typeof body === "object" && body !== null && "message" in body) {
+    candidate = (body as { message: unknown }).message;
+  } else {
+    const stock = stockSendBodySchema.safeParse(body);
+    if (!stock.success) {
+      const hasMessages = typeof body === "object" && body !== null && "messages" in body;
+      return errorResponse(
+        400,
+        "bad_request",
+        hasMessages ? describeIssue(stock.error) : "message: required",
+      );
+    }
+    candidate = stock.data.messages.at(-1);
+    field = `messages.${stock.data.messages.length - 1}`;
+  }
   const shaped = userMessageSchema.safeParse(candidate);
-  if (!shaped.success) return errorResponse(400, "bad_request", `message.${describeIssue(shaped.error)}`);
+  if (!shaped.success) return errorResponse(400, "bad_request", `${field}.${describeIssue(shaped.error)}`);
   try {
     const [message] = await validateUIMessages<UIMessage>({ messages: [shaped.data] });
-    return message ?? errorResponse(400, "bad_request", "message: missing");
-  } catch (error) {
-    const detail = error instanceof Error ? error.message.split("\n")[0] : "invalid message";
-    return errorResponse(400, "bad_request", `message: ${detail}`);
+    return message ?? errorResponse(400, "bad_request", `${field}: missing`);
+  } catch {
+    // The SDK's message embeds the whole submitted value; never echo input back.
+    return errorResponse(400, "bad_request", `${field}: not a valid UI message`);
   }
 }
 
