@@ -59,8 +59,10 @@ export function useVercelChat(options: UseVercelChatOptions): UseVercelChatResul
   const { sessionId, baseUrl = "", fetch: fetchImpl, headers, credentials } = options;
   const callbacks = useRef(options);
   callbacks.current = options;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one tracker per session by design
   const tracker = useMemo(() => new AttachTracker(), [sessionId]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one transport per session and server; headers and reconnect options are read once
   const transport = useMemo(
     () =>
       createReplayTransport({
@@ -76,6 +78,7 @@ export function useVercelChat(options: UseVercelChatOptions): UseVercelChatResul
   );
   useEffect(() => () => transport.close(), [transport]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one Chat per transport; callbacks are read through a ref
   const chat = useMemo(
     () =>
       new Chat<UIMessage>({
