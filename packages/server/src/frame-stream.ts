@@ -8,6 +8,7 @@ import {
   ZERO_ENTRY_ID,
 } from "@chat-replay/protocol";
 import type { BufferHub } from "./buffer-hub";
+import type { CheckpointCache } from "./checkpoint-cache";
 import { encodeChunk, encodeFrame, SSE_DONE, SSE_KEEPALIVE } from "./sse";
 import type { StreamStore } from "./stream-store";
 
@@ -28,6 +29,8 @@ export interface FrameStreamOptions {
   /** Transient store errors are retried this many times before the connection is aborted. */
   readonly maxRetries?: number;
   readonly retryDelayMs?: number;
+  /** Fold states to start from instead of the buffer's first entry (flat resume cost). */
+  readonly checkpoints?: CheckpointCache;
   /** Called once when the stream ends for any reason. */
   readonly onClose?: () => void;
 }
@@ -52,6 +55,15 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
   const retryDelayMs = options.retryDelayMs ?? 100;
   let state: AdapterState = INITIAL_ADAPTER_STATE;
   let position = ZERO_ENTRY_ID;
+  let sinceCheckpoint = 0;
+  // Everything at or before the cursor (or `after`) is folded silently: start from the
+  // nearest checkpoint before it instead of the first entry.
+  const silentUntil = options.cursor?.entryId ?? options.after;
+  const checkpoint = silentUntil ? options.checkpoints?.before(options.key, silentUntil) : null;
+  if (checkpoint) {
+    state = checkpoint.state;
+    position = checkpoint.entryId;
+  }
   let started = false;
   let closed = false;
 
@@ -62,8 +74,20 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     options.onClose?.();
   };
 
+  /** A checkpoint older than the oldest retained entry would leave a gap: fold from the start. */
+  let checkpointVerified = !checkpoint;
+  async function verifyCheckpoint(): Promise<void> {
+    checkpointVerified = true;
+    const oldest = await options.store.oldestId(options.key);
+    if (checkpoint && oldest !== null && compareEntryIds(oldest, checkpoint.entryId) > 0) {
+      state = INITIAL_ADAPTER_STATE;
+      position = ZERO_ENTRY_ID;
+    }
+  }
+
   /** Next entries after `position`: a direct read while behind, the shared tail when at the head. */
   async function nextEntries(): Promise<StoredEntry[] | "idle"> {
+    if (!checkpointVerified) await verifyCheckpoint();
     for (let failures = 0; ; ) {
       try {
         const entries = await options.store.read(options.key, position, { count: BATCH, block: 0 });
@@ -102,6 +126,10 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
       const result = adapt(state, stored);
       state = result.state;
       position = stored.id;
+      if (options.checkpoints && ++sinceCheckpoint >= options.checkpoints.every) {
+        options.checkpoints.record(options.key, stored.id, state);
+        sinceCheckpoint = 0;
+      }
       const silent = options.after !== undefined && compareEntryIds(stored.id, options.after) <= 0;
       if (!silent) text += encodeVisible(stored.id, result.frames);
       const entry = stored.entry;

@@ -1,5 +1,6 @@
 import type { LanguageModel, ToolSet } from "ai";
 import { BufferHub } from "./buffer-hub";
+import { CheckpointCache } from "./checkpoint-cache";
 import { createDemoTools, DEMO_TOOL_APPROVAL } from "./demo-tools";
 import { MemorySessionStore } from "./memory-session-store";
 import { MemoryStreamStore } from "./memory-stream-store";
@@ -55,6 +56,8 @@ export interface ReplayContext {
   readonly streamStore: StreamStore;
   readonly sessionStore: SessionStore;
   readonly hub: BufferHub;
+  /** Fold states of recent buffers, so resumes fold only the tail. */
+  readonly checkpoints: CheckpointCache;
   readonly model: LanguageModel;
   readonly tools: ToolSet;
   readonly toolApproval: Readonly<Record<string, "user-approval" | "approved" | "denied">>;
@@ -82,6 +85,7 @@ export function resolveOptions(options: ReplayServerOptions = {}): ReplayContext
     streamStore,
     sessionStore: options.sessionStore ?? new MemorySessionStore(),
     hub: new BufferHub(streamStore, blockMs),
+    checkpoints: new CheckpointCache(),
     model: options.model ?? createScriptedModel(),
     tools: options.tools ?? (usesDemoModel ? createDemoTools() : {}),
     toolApproval: options.toolApproval ?? (usesDemoModel ? DEMO_TOOL_APPROVAL : {}),

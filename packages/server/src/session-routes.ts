@@ -293,6 +293,7 @@ export class SessionRoutes {
     const body = createFrameStream({
       store: this.ctx.streamStore,
       hub: this.ctx.hub,
+      checkpoints: this.ctx.checkpoints,
       key: this.ctx.streamKey(spec.sessionId, spec.streamId),
       messageId: spec.runId === null ? null : bubbleId(spec.sessionId, spec.runId),
       cursor: spec.cursor,

@@ -262,3 +262,18 @@ describe("attach and resume (§6)", () => {
     expect(events.map((event) => event.data)).toEqual(['{"type":"finish"}', "[DONE]"]);
   });
 });
+
+describe("resume on long turns (checkpoints)", () => {
+  it("§8.22 resuming a 2,000-entry turn at positions across checkpoint boundaries gives exactly the tail", async () => {
+    const { client, sessionId, events } = await finishedTurn("long [[words=2000]] [[delay=0]]");
+    const full = events.filter((event) => event.id !== undefined);
+    expect(full.length).toBeGreaterThan(2000);
+    for (const position of [0, 1, 511, 512, 513, 1023, 1500, full.length - 2]) {
+      // Twice: the first resume may fold from the start, the second from a checkpoint.
+      for (let round = 0; round < 2; round++) {
+        const { events: resumed } = await readEvents(await client.stream(sessionId, full[position]!.id));
+        expect(resumed.filter((event) => event.id !== undefined)).toEqual(full.slice(position + 1));
+      }
+    }
+  });
+});
