@@ -1,4 +1,6 @@
 // @vitest-environment jsdom
+
+import { MemoryStreamStore } from "@chat-replay/server";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { act, cleanup, renderHook, waitFor } from "@testing-library/react";
 import type { UIMessage } from "ai";
@@ -136,6 +138,45 @@ describe("useVercelChat against the real server", () => {
     const history = await settled(server, sessionId);
     await waitFor(() => expect(result.current.messages).toEqual(history));
     expect(result.current.connection.reconnects).toBeGreaterThanOrEqual(1);
+  });
+
+  it("§8.48 a stale cursor (buffer trimmed past it while running) ends in a clean replay rebuild", async () => {
+    const server = await startReplayServer({ streamStore: new MemoryStreamStore({ maxLength: 20 }) });
+    const sessionId = await server.createSession();
+    let heldCursor: string | null = null;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const cutting = droppingFetch(server.fetch, (index) => (index === 0 ? 700 : null));
+    const { result } = mountChat(server, sessionId, {
+      fetch: async (input, init) => {
+        const cursor = new Headers(init?.headers).get("last-event-id");
+        if (String(input).endsWith("/stream") && cursor && heldCursor === null) {
+          heldCursor = cursor;
+          await released;
+        }
+        return cutting(input, init);
+      },
+    });
+    void result.current.sendMessage({ text: "trim me [[words=400]] [[delay=3]]" });
+    await waitFor(() => expect(heldCursor).not.toBeNull(), { timeout: 10_000 });
+    // Hold the reconnect until the server reports our cursor stale (trimmed away).
+    await waitFor(
+      async () => {
+        const probe = await server.fetch(`${server.baseUrl}/api/sessions/${sessionId}/stream`, {
+          headers: { "last-event-id": heldCursor! },
+        });
+        await probe.body?.cancel();
+        expect(probe.headers.get("x-chat-replay-cursor")).toBe("stale");
+      },
+      { timeout: 10_000 },
+    );
+    release();
+    const history = await settled(server, sessionId);
+    await waitFor(() => expect(result.current.messages).toEqual(history), { timeout: 10_000 });
+    expect(result.current.connection.staleCursors).toBe(1);
+    expect(new Set(ids(result.current.messages)).size).toBe(2);
   });
 
   it("§8.49 a reload mid-turn sends no cursor and rebuilds prompt and bubble once", async () => {
