@@ -19,6 +19,38 @@ interface LocalRun {
   readonly done: Promise<void>;
 }
 
+/**
+ * Appends without waiting for each round trip: commands go out in order on the store's
+ * connection (so ids stay in stream order) and are awaited in windows. A slow store then
+ * costs one round trip per window, not per token.
+ */
+class AppendPipeline {
+  private pending: Promise<unknown>[] = [];
+  private failure: unknown = null;
+
+  constructor(
+    private readonly append: (entry: BufferEntry) => Promise<string>,
+    private readonly window = 64,
+  ) {}
+
+  async push(entry: BufferEntry): Promise<void> {
+    if (this.failure !== null) throw this.failure;
+    this.pending.push(
+      this.append(entry).catch((error: unknown) => {
+        this.failure ??= error;
+      }),
+    );
+    if (this.pending.length >= this.window) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    await Promise.all(batch);
+    if (this.failure !== null) throw this.failure;
+  }
+}
+
 /** Maps the SDK's per-step part ids to the turn's part indices (§4 entries carry `part`). */
 class PartIndexer {
   private readonly indices = new Map<string, number>();
@@ -118,7 +150,8 @@ export class TurnRunner {
   ): Promise<void> {
     const { ctx } = this;
     const key = ctx.streamKey(turn.sessionId, turn.streamId);
-    const append = (entry: BufferEntry) => ctx.streamStore.append(key, entry);
+    const pipeline = new AppendPipeline((entry) => ctx.streamStore.append(key, entry));
+    const append = (entry: BufferEntry) => pipeline.push(entry);
     const heartbeat = setInterval(
       () => {
         ctx.sessionStore.renewLease(turn.sessionId, turn.runId, ctx.leaseMs).then(
@@ -148,12 +181,17 @@ export class TurnRunner {
         }
         if (part.type === "error") failure ??= errorText(part.error);
       }
+      await pipeline.flush();
     } catch (error) {
       if (!abort.signal.aborted) failure ??= errorText(error);
     } finally {
       clearInterval(heartbeat);
     }
     try {
+      // Every event must be in the buffer before the end marker (§4: the end is last).
+      await pipeline.flush().catch((error: unknown) => {
+        failure ??= errorText(error);
+      });
       await this.finishPhase(turn, abort.signal, failure, approvals);
     } catch (error) {
       // The store failed while ending the turn; the lease will expire and the next
