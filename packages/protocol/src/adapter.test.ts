@@ -203,4 +203,16 @@ describe("adapt", () => {
     expect(JSON.stringify(before.state)).toBe(snapshot);
     expect(INITIAL_ADAPTER_STATE.openParts).toHaveLength(0);
   });
+
+  it("an approval response gives tool-approval-response per decision, so observers see it too", () => {
+    expect(
+      chunksOf(
+        framesOf([
+          { type: "approval-request", items: [{ toolCallId: "c1", toolName: "deploy", input: {} }] },
+          { type: "end", reason: "pause", phase: 0 },
+          { type: "approval-response", items: [{ toolCallId: "c1", approved: false, reason: "no" }] },
+        ]),
+      ).slice(2),
+    ).toEqual([{ type: "tool-approval-response", approvalId: "c1", approved: false, reason: "no" }]);
+  });
 });

@@ -226,6 +226,16 @@ function foldInto(step: Step, entry: BufferEntry): void {
     case "approval-request":
       approvalRequest(step, entry.items);
       break;
+    case "approval-response":
+      for (const item of entry.items) {
+        step.emit({
+          type: "tool-approval-response",
+          approvalId: item.toolCallId,
+          approved: item.approved,
+          ...(item.reason === undefined ? {} : { reason: item.reason }),
+        });
+      }
+      return;
     case "message":
       if (entry.approvalRequest) approvalRequest(step, entry.approvalRequest);
       return;

@@ -61,6 +61,15 @@ export const bufferEntrySchema = z.discriminatedUnion("type", [
     denied: z.boolean().optional(),
   }),
   z.object({ type: z.literal("approval-request"), items: z.array(approvalItemSchema).min(1) }),
+  /** The decisions a continuation was started with, so every reader sees them (§7). */
+  z.object({
+    type: z.literal("approval-response"),
+    items: z
+      .array(
+        z.object({ toolCallId: z.string().min(1), approved: z.boolean(), reason: z.string().optional() }),
+      )
+      .min(1),
+  }),
   z.object({ type: z.literal("compaction"), data: jsonValue }),
   z.object({ type: z.literal("artifact"), data: jsonValue }),
   z.object({ type: z.literal("interrupt"), reason: z.string() }),

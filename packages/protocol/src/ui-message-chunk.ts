@@ -19,6 +19,7 @@ export type UIMessageChunk =
   | { type: "tool-output-error"; toolCallId: string; errorText: string }
   | { type: "tool-output-denied"; toolCallId: string }
   | { type: "tool-approval-request"; approvalId: string; toolCallId: string }
+  | { type: "tool-approval-response"; approvalId: string; approved: boolean; reason?: string }
   | { type: `data-${string}`; id: string; data: unknown }
   | { type: "error"; errorText: string };
 

@@ -28,6 +28,11 @@ export interface ReplayTransportOptions {
     readonly initialDelayMs?: number;
     /** Backoff cap (default 5000 ms). */
     readonly maxDelayMs?: number;
+    /**
+     * A response that delivers no byte (not even a keepalive) this long is treated as
+     * dropped and reconnected (default 25,000 ms: 2.5× the server's 10 s keepalive).
+     */
+    readonly stallTimeoutMs?: number;
   };
 }
 
@@ -83,6 +88,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
   private readonly maxAttempts: number;
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
+  private readonly stallTimeoutMs: number;
   /** Runs this transport streamed to a normal finish; the hook never re-attaches to them. */
   readonly finishedRuns = new Set<string>();
 
@@ -91,6 +97,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
     this.maxAttempts = options.reconnect?.maxAttempts ?? 8;
     this.initialDelayMs = options.reconnect?.initialDelayMs ?? 250;
     this.maxDelayMs = options.reconnect?.maxDelayMs ?? 5000;
+    this.stallTimeoutMs = options.reconnect?.stallTimeoutMs ?? 25_000;
   }
 
   /** AI SDK 7 reads this after `reconnectToStream` resolves: replay unless the server resumed. */
@@ -227,9 +234,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
           return chunk;
         }
         if (state.terminal) return null;
-        const read = reader
-          ? await reader.read().catch((error: unknown) => ({ error }))
-          : { done: true as const };
+        const read = reader ? await this.readOrStall(reader) : { done: true as const };
         if ("error" in read || read.done) {
           if (signal?.aborted) throw signal.reason ?? new DOMException("Aborted", "AbortError");
           if (state.terminal) return null;
@@ -270,6 +275,24 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
       },
       { highWaterMark: 0 },
     );
+  }
+
+  /** Reads the body; a stalled socket (no bytes within the stall timeout) counts as a drop. */
+  private async readOrStall(
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+  ): Promise<ReadableStreamReadResult<Uint8Array> | { error: unknown }> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<{ error: unknown }>((resolve) => {
+      timer = setTimeout(() => {
+        void reader.cancel().catch(() => {});
+        resolve({ error: new TypeError("network error: the stream stalled") });
+      }, this.stallTimeoutMs);
+    });
+    try {
+      return await Promise.race([reader.read().catch((error: unknown) => ({ error })), stalled]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**

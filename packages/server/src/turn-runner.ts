@@ -89,7 +89,18 @@ export class TurnRunner {
   async start(turn: TurnRef, decisions: readonly ApprovalDecision[] = []): Promise<void> {
     const { ctx } = this;
     let messages = (await ctx.sessionStore.getHistory(turn.sessionId)).map((row) => row.message);
-    if (decisions.length > 0) messages = await this.applyDecisions(turn, messages, decisions);
+    if (decisions.length > 0) {
+      messages = await this.applyDecisions(turn, messages, decisions);
+      // Every reader (observers, replays, history) sees the decisions, not just the sender.
+      await ctx.streamStore.append(ctx.streamKey(turn.sessionId, turn.streamId), {
+        type: "approval-response",
+        items: decisions.map((decision) => ({
+          toolCallId: decision.approvalId,
+          approved: decision.approved,
+          ...(decision.reason === undefined ? {} : { reason: decision.reason }),
+        })),
+      });
+    }
     const modelMessages = await convertToModelMessages(messages, {
       tools: ctx.tools,
       ignoreIncompleteToolCalls: true,

@@ -65,6 +65,7 @@ const approvalSegment = fc.boolean().map(
         items: [{ toolCallId, toolName: "deploy", input: { env: "prod" } }],
       });
       entries.push({ type: "end", reason: "pause", phase });
+      entries.push({ type: "approval-response", items: [{ toolCallId, approved: true }] });
       entries.push({ type: "tool-output", toolCallId, output: "deployed" });
       return entries;
     },
