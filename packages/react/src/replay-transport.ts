@@ -151,7 +151,13 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
     // §7: send a cursor only if this transport holds the interrupted stream's cursor.
     const held = this.interrupted?.sessionId === sessionId ? this.interrupted : null;
     this.interrupted = null;
-    const response = await this.get(sessionId, held?.cursor ?? null, options.abortSignal, options.headers);
+    const response = await this.get(
+      sessionId,
+      held?.cursor ?? null,
+      options.abortSignal,
+      options.headers,
+      held?.runId,
+    );
     this.lastMode = response.headers.get(HEADERS.replayMode) === "resume" ? "resume" : "full";
     if (response.status === 204) return null;
     if (!response.ok) throw await ReplayHttpError.from(response);
@@ -185,15 +191,18 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
     });
   }
 
+  /** `GET /stream`; with the run id when known, so a cursor can never resume another turn. */
   private get(
     sessionId: string,
     cursor: string | null,
     signal?: AbortSignal,
     extra?: Record<string, string> | Headers,
+    runId?: string | null,
   ) {
     const headers = this.headers(extra);
     if (cursor) headers.set("last-event-id", cursor);
-    return this.fetchImpl(`${this.options.baseUrl ?? ""}${sessionPath("stream", sessionId)}`, {
+    const query = runId ? `?run_id=${encodeURIComponent(runId)}` : "";
+    return this.fetchImpl(`${this.options.baseUrl ?? ""}${sessionPath("stream", sessionId)}${query}`, {
       headers,
       signal: signal ?? null,
       ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
@@ -354,7 +363,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
       if (signal?.aborted) throw signal.reason ?? new DOMException("Aborted", "AbortError");
       this.update({ reconnects: this.connection.reconnects + 1 });
       try {
-        const response = await this.get(state.sessionId, state.cursorText, signal);
+        const response = await this.get(state.sessionId, state.cursorText, signal, undefined, state.runId);
         if (response.status === 204) return null; // nothing to attach: end cleanly
         if (response.status === 404) throw await ReplayHttpError.from(response);
         if (!response.ok) {

@@ -54,7 +54,23 @@ export async function startReplayServer(options: ReplayServerOptions = {}) {
   const history = async (sessionId: string) =>
     ((await (await ownerFetch(`${baseUrl}/api/sessions/${sessionId}`)).json()) as { messages: UIMessage[] })
       .messages;
-  return { baseUrl, fetch: ownerFetch, createSession, status, history };
+  const cancel = (sessionId: string) =>
+    ownerFetch(`${baseUrl}/api/sessions/${sessionId}/cancel`, {
+      method: "POST",
+      body: "{}",
+      headers: { "content-type": "application/json" },
+    });
+  /** Waits (awaited polling) until the session has no active turn. */
+  const waitUntilSettled = async (sessionId: string, timeoutMs = 10_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while ((await status(sessionId)).curr_run_id !== null) {
+      if (Date.now() > deadline) throw new Error("turn did not settle");
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  /** The owner token (the cookie value), for `Authorization: Bearer`. */
+  const token = () => cookie.split("=")[1] ?? "";
+  return { baseUrl, fetch: ownerFetch, createSession, status, history, cancel, waitUntilSettled, token };
 }
 
 /**
@@ -94,9 +110,18 @@ export function droppingFetch(
 }
 
 /** Assembles the final message from a chunk stream with the AI SDK's reader. */
-export async function assembleStream(stream: ReadableStream<UIMessageChunk>): Promise<UIMessage | undefined> {
-  let last: UIMessage | undefined;
-  for await (const message of readUIMessageStream<UIMessage>({ stream, onError: () => {} })) last = message;
+export async function assembleStream(
+  stream: ReadableStream<UIMessageChunk>,
+  message?: UIMessage,
+): Promise<UIMessage | undefined> {
+  let last: UIMessage | undefined = message;
+  for await (const snapshot of readUIMessageStream<UIMessage>({
+    stream,
+    ...(message ? { message } : {}),
+    onError: () => {},
+  })) {
+    last = snapshot;
+  }
   return last;
 }
 

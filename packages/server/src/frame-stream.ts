@@ -23,6 +23,11 @@ export interface FrameStreamOptions {
   readonly cursor: EventCursor | null;
   /** Entries at or before this id are folded silently and never sent (continuations, §3). */
   readonly after?: string;
+  /**
+   * An id-only event sent right after `start`: the position before this response's first
+   * frame, so a client that drops before any frame still holds a cursor for this turn.
+   */
+  readonly position?: string;
   /** Stop at the first end marker with phase >= this, or at a `final` end (§5 Stopping). */
   readonly stopPhase: number;
   readonly keepaliveMs: number;
@@ -159,7 +164,9 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
         if (!started) {
           started = true;
           if (options.messageId !== null) {
-            controller.enqueue(encoder.encode(encodeChunk({ type: "start", messageId: options.messageId })));
+            const start = encodeChunk({ type: "start", messageId: options.messageId });
+            const position = options.position === undefined ? "" : `id: ${options.position}\n\n`;
+            controller.enqueue(encoder.encode(start + position));
             return;
           }
         }

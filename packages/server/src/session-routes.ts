@@ -33,6 +33,8 @@ interface ReaderSpec {
   readonly after?: string;
   readonly stopPhase: number;
   readonly headers?: Record<string, string>;
+  /** Sent as an id-only event after `start`: the position just before this response's first frame. */
+  readonly position?: string;
 }
 
 /** The session routes of §3; each gets a session the caller owns. */
@@ -109,7 +111,14 @@ export class SessionRoutes {
       return errorResponse(500, "runner_start_failed", "The assistant could not start this turn.");
     }
     // §3: the start frame uses the run id minted here; a fast turn may already be finalized.
-    return this.reader({ sessionId: session.id, streamId, runId, cursor: null, stopPhase: 0 });
+    return this.reader({
+      sessionId: session.id,
+      streamId,
+      runId,
+      cursor: null,
+      stopPhase: 0,
+      position: ZERO_ENTRY_ID,
+    });
   }
 
   /** §3 startup failure: error + final end in the fresh buffer, compare-and-clear on the stream id. */
@@ -141,8 +150,14 @@ export class SessionRoutes {
     const active = session.currRunId !== null && session.streamId !== null;
     const runId = active ? session.currRunId : session.lastRunId;
     const streamId = active ? session.streamId : session.lastStreamId;
+    // A client that names the run it was reading (`run_id`) never resumes another turn.
+    const requestedRun = c.req.query("run_id");
+    const sameRun = requestedRun === undefined || requestedRun === runId;
     const valid =
-      cursor !== null && streamId !== null && (await this.cursorExists(session.id, streamId, cursor));
+      cursor !== null &&
+      streamId !== null &&
+      sameRun &&
+      (await this.cursorExists(session.id, streamId, cursor, active));
     const stale: Record<string, string> = cursor !== null && !valid ? { [HEADERS.cursor]: "stale" } : {};
 
     if (!active || runId === null || streamId === null) {
@@ -168,13 +183,25 @@ export class SessionRoutes {
       runId,
       cursor: valid ? cursor : null,
       stopPhase: session.phase,
+      ...(valid ? {} : { position: ZERO_ENTRY_ID }),
       headers: { ...cursorHeader, ...stale, [HEADERS.replayMode]: mode },
     });
   }
 
-  /** §6: a cursor is valid if its entry exists in the buffer of the current (or last) turn. */
-  private async cursorExists(sessionId: string, streamId: string, cursor: EventCursor): Promise<boolean> {
+  /**
+   * §6: a cursor is valid if its entry exists in the buffer of the current (or last) turn.
+   * `0-0` names the start of that buffer (sent as a position before the first frame): valid
+   * while the turn is active or its buffer is still kept.
+   */
+  private async cursorExists(
+    sessionId: string,
+    streamId: string,
+    cursor: EventCursor,
+    active: boolean,
+  ): Promise<boolean> {
     const key = this.ctx.streamKey(sessionId, streamId);
+    if (cursor.entryId === ZERO_ENTRY_ID)
+      return active || (await this.ctx.streamStore.oldestId(key)) !== null;
     const found = await this.ctx.streamStore.range(key, cursor.entryId, cursor.entryId, 1);
     return found.length === 1;
   }
@@ -247,6 +274,7 @@ export class SessionRoutes {
       runId,
       cursor: null,
       after: captured,
+      position: captured,
       stopPhase: resumed.phase,
     });
   }
@@ -298,6 +326,7 @@ export class SessionRoutes {
       messageId: spec.runId === null ? null : bubbleId(spec.sessionId, spec.runId),
       cursor: spec.cursor,
       ...(spec.after === undefined ? {} : { after: spec.after }),
+      ...(spec.position === undefined ? {} : { position: spec.position }),
       stopPhase: spec.stopPhase,
       keepaliveMs: this.ctx.keepaliveMs,
       onClose: () => {

@@ -277,3 +277,37 @@ describe("resume on long turns (checkpoints)", () => {
     }
   });
 });
+
+describe("positions before the first frame", () => {
+  it("a new turn's response carries `id: 0-0` after start; resuming there (with run_id) replays the whole turn even after it ended", async () => {
+    const { client } = await startServer();
+    const sessionId = await client.createSession();
+    const text = await (await client.send(sessionId, "position [[words=6]]")).text();
+    const [startLine, positionLine] = text.split("\n\n");
+    expect(startLine).toMatch(/^data: \{"type":"start"/);
+    expect(positionLine).toBe("id: 0-0");
+    const startChunk = JSON.parse(startLine!.slice("data: ".length)) as { messageId: string };
+    const runId = startChunk.messageId.split(":")[1]!;
+    const response = await client.request(`/api/sessions/${sessionId}/stream?run_id=${runId}`, {
+      headers: { "last-event-id": "0-0" },
+    });
+    expect(response.headers.get("x-chat-replay-mode")).toBe("resume");
+    const { events } = await readEvents(response);
+    expect(chunksOf(events).map((chunk) => chunk.type)).toContain("text-delta");
+    expect(events.at(-1)?.data).toBe("[DONE]");
+  });
+
+  it("a cursor sent with another run's id is stale, never resumed into this turn", async () => {
+    const { client } = await startServer();
+    const sessionId = await client.createSession();
+    const { events } = await readEvents(await client.send(sessionId, "runs [[words=6]]"));
+    const response = await client.request(`/api/sessions/${sessionId}/stream?run_id=someone-else`, {
+      headers: { "last-event-id": idsOf(events)[0]! },
+    });
+    expect(response.headers.get("x-chat-replay-cursor")).toBe("stale");
+    expect((await readEvents(response)).events.map((event) => event.data)).toEqual([
+      '{"type":"finish"}',
+      "[DONE]",
+    ]);
+  });
+});

@@ -1,0 +1,147 @@
+import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
+
+/** What the proxy does to one client connection's server→client bytes. */
+export type ConnectionPlan =
+  | { readonly kind: "pass" }
+  /** Reset (RST) after this many response bytes. */
+  | { readonly kind: "cut"; readonly afterBytes: number }
+  /** Close cleanly (FIN) after this many bytes, as a platform's duration cap does. */
+  | { readonly kind: "close"; readonly afterBytes: number }
+  /** Stop forwarding after this many bytes but keep the socket open. */
+  | { readonly kind: "stall"; readonly afterBytes: number }
+  /** Delay every forwarded chunk by up to this many ms (timing jitter). */
+  | { readonly kind: "jitter"; readonly maxDelayMs: number }
+  /** Reset the connection as soon as it is accepted. */
+  | { readonly kind: "refuse" };
+
+/**
+ * A loopback TCP proxy that applies a plan per accepted connection: the network accidents
+ * of the chaos suite (§ issue: cut, clean close, stall, jitter, refusal), deterministic
+ * for a given plan function.
+ */
+export class ChaosProxy {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  connections = 0;
+
+  constructor(
+    private readonly target: { host: string; port: number },
+    /**
+     * The plan for a connection, given its index and whether its first request is a POST
+     * (a prompt or continuation whose loss before the response began is a client-visible
+     * error, not a stream drop).
+     */
+    private readonly planFor: (connectionIndex: number, isPost: boolean) => ConnectionPlan,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  /** Starts listening on an ephemeral loopback port and returns its base URL. */
+  async listen(): Promise<string> {
+    this.server = createServer((client) => this.handle(client));
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  private handle(client: Socket): void {
+    const index = this.connections++;
+    client.once("data", (first: Buffer) => {
+      client.pause();
+      this.route(client, this.planFor(index, first.subarray(0, 5).toString() === "POST "), first);
+    });
+  }
+
+  private route(client: Socket, plan: ConnectionPlan, first: Buffer): void {
+    this.sockets.add(client);
+    client.on("close", () => this.sockets.delete(client));
+    client.on("error", () => {});
+    if (plan.kind === "refuse") {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = connect(this.target.port, this.target.host);
+    this.sockets.add(upstream);
+    upstream.on("close", () => {
+      this.sockets.delete(upstream);
+      if (!client.destroyed) client.end();
+    });
+    upstream.on("error", () => client.destroy());
+    client.on("close", () => upstream.destroy());
+    upstream.write(first);
+    client.pipe(upstream);
+    client.resume();
+    let forwarded = 0;
+    let stopped = false;
+    upstream.on("data", (data: Buffer) => {
+      if (stopped) return;
+      if (plan.kind === "jitter") {
+        upstream.pause();
+        setTimeout(() => {
+          if (!client.destroyed) client.write(data);
+          upstream.resume();
+        }, this.random() * plan.maxDelayMs);
+        return;
+      }
+      if (plan.kind === "pass" || forwarded + data.length < plan.afterBytes) {
+        forwarded += data.length;
+        client.write(data);
+        return;
+      }
+      stopped = true;
+      const head = data.subarray(0, Math.max(0, plan.afterBytes - forwarded));
+      forwarded = plan.afterBytes;
+      if (plan.kind === "stall") {
+        client.write(head);
+        return;
+      }
+      if (plan.kind === "close") {
+        client.end(head);
+        upstream.destroy();
+        return;
+      }
+      client.write(head, () => client.resetAndDestroy());
+      upstream.destroy();
+    });
+  }
+
+  /** Closes the listener and every proxied socket. */
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+/** A small seeded PRNG (mulberry32): the same seed replays the same schedule. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A random plan per connection: mostly drops somewhere in the body, some stalls, jitter
+ * and refusals, never more than `maxRefusals` refusals in a row (the transport's retry
+ * budget is finite by design).
+ */
+export function randomPlans(random: () => number, options: { maxBytes: number; maxRefusals?: number }) {
+  let refusalsInARow = 0;
+  return (_index: number, isPost: boolean): ConnectionPlan => {
+    const roll = random();
+    // A POST's response headers (~300 bytes) always get through: see ChaosProxy.planFor.
+    const afterBytes = (isPost ? 400 : 1) + Math.floor(random() * options.maxBytes);
+    if (!isPost && roll < 0.1 && refusalsInARow < (options.maxRefusals ?? 2)) {
+      refusalsInARow++;
+      return { kind: "refuse" };
+    }
+    refusalsInARow = 0;
+    if (roll < 0.35) return { kind: "cut", afterBytes };
+    if (roll < 0.55) return { kind: "close", afterBytes };
+    if (roll < 0.65) return { kind: "stall", afterBytes };
+    if (roll < 0.75) return { kind: "jitter", maxDelayMs: 3 };
+    return { kind: "pass" };
+  };
+}
