@@ -43,7 +43,28 @@ export type UseVercelChatResult = UseChatHelpers<UIMessage> & {
   readonly transport: ReplayTransport;
   /** Stops the turn on the server (every tab sees it end); `stop()` only detaches this tab. */
   readonly cancel: (reason?: string) => Promise<void>;
+  /** Re-attaches after the transport gave up (a "Retry" action); resumes from the held cursor. */
+  readonly reconnect: () => Promise<void>;
 };
+
+/**
+ * Runs `cleanup` when `resource` is really gone: React StrictMode's simulated unmount is
+ * followed by a remount in the same tick, which cancels the cleanup, so dev double-mounts
+ * never abort an attach or close the transport in use.
+ */
+function useDeferredCleanup(cleanup: () => void, resource: unknown): void {
+  const mountedResource = useRef<unknown>(null);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: keyed on the resource only
+  useEffect(() => {
+    mountedResource.current = resource;
+    return () => {
+      mountedResource.current = null;
+      setTimeout(() => {
+        if (mountedResource.current !== resource) cleanup();
+      }, 0);
+    };
+  }, [resource]);
+}
 
 function runIdOfBubble(messageId: string | undefined, sessionId: string): string | null {
   return messageId?.startsWith(`${sessionId}:`) ? messageId.slice(sessionId.length + 1) : null;
@@ -76,7 +97,7 @@ export function useVercelChat(options: UseVercelChatOptions): UseVercelChatResul
     // A transport per session and server; option objects are read when created.
     [sessionId, baseUrl, fetchImpl],
   );
-  useEffect(() => () => transport.close(), [transport]);
+  useDeferredCleanup(() => transport.close(), transport);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: one Chat per transport; callbacks are read through a ref
   const chat = useMemo(
@@ -95,14 +116,17 @@ export function useVercelChat(options: UseVercelChatOptions): UseVercelChatResul
         },
         onFinish: (event) => {
           const runId = runIdOfBubble(event.message.id, sessionId);
-          if (runId && !event.isAbort && !event.isError && !event.isDisconnect) tracker.finished(runId);
-          else tracker.failed();
+          if (runId && !event.isError && !event.isDisconnect) {
+            // A normal finish, or `stop()`: this tab is done with the run (stop detaches;
+            // the turn goes on and its history is adopted when it ends).
+            tracker.finished(runId);
+          } else tracker.failed();
           callbacks.current.onFinish?.(event);
         },
       }),
     [sessionId, transport, tracker],
   );
-  useEffect(() => () => void chat.stop(), [chat]);
+  useDeferredCleanup(() => void chat.stop(), chat);
   const helpers = useChat<UIMessage>({ chat, ...(options.throttle ? { throttle: options.throttle } : {}) });
 
   const sessionStatus = useSessionStatus({
@@ -181,5 +205,10 @@ export function useVercelChat(options: UseVercelChatOptions): UseVercelChatResul
     [baseUrl, sessionId, fetchImpl, headers, credentials, sessionStatus.refetch],
   );
 
-  return { ...helpers, sessionStatus, connection, transport, cancel };
+  const reconnect = useCallback(async () => {
+    if (chat.status === "error") chat.clearError();
+    await chat.resumeStream();
+  }, [chat]);
+
+  return { ...helpers, sessionStatus, connection, transport, cancel, reconnect };
 }

@@ -177,7 +177,7 @@ describe("attach and resume (§6)", () => {
     expect(viaQuery.headers.get("x-chat-replay-cursor")).toBe("ignored");
   });
 
-  it("§8.29 a runner whose lease expired while running → error and final end appended once; readers get the failure, error, finish; status failed", async () => {
+  it("§8.29 (regression 8: never running forever) a runner whose lease expired while running → error and final end appended once; readers get the failure, error, finish; status failed", async () => {
     const gate = gatedModel();
     const sessionStore = new MemorySessionStore();
     // The runner's heartbeats never reach the store: the turn looks orphaned.
@@ -309,5 +309,46 @@ describe("positions before the first frame", () => {
       '{"type":"finish"}',
       "[DONE]",
     ]);
+  });
+});
+
+describe("regressions reported against other stacks (server side)", () => {
+  it.each([
+    ["text", "kind text [[words=30]] [[chunk=4]]"],
+    ["reasoning and tool", "kind tool [[reasoning=10]] [[tool=search]] [[words=15]]"],
+    ["tool error", "kind tool error [[tool=fail]] [[words=8]]"],
+    ["failed model", "kind fail [[words=40]] [[fail_after=6]]"],
+  ])(
+    "5. a recorded %s turn: the first k frames + resume(k) equal the full turn, for every k",
+    async (_kind, prompt) => {
+      const { client, sessionId, events } = await finishedTurn(prompt);
+      const full = events.filter((event) => event.id !== undefined);
+      for (let k = 0; k < full.length; k++) {
+        const { events: resumed } = await readEvents(await client.stream(sessionId, full[k]!.id));
+        expect([...full.slice(0, k + 1), ...resumed.filter((event) => event.id !== undefined)]).toEqual(full);
+      }
+    },
+  );
+
+  it("5. a recorded two-phase approval turn: the first k frames + resume(k) equal the full turn, for every k", async () => {
+    const { client } = await startServer();
+    const sessionId = await client.createSession();
+    const phase0 = (await readEvents(await client.send(sessionId, "kind approval [[approval]] [[words=10]]")))
+      .events;
+    const request = chunksOf(phase0).find((chunk) => chunk.type === "tool-approval-request");
+    const approvalId = request && "approvalId" in request ? request.approvalId : "";
+    const phase1 = (
+      await readEvents(
+        await client.request(`/api/sessions/${sessionId}/continue`, {
+          method: "POST",
+          body: JSON.stringify({ decisions: [{ approvalId, approved: true }] }),
+        }),
+      )
+    ).events;
+    const full = [...phase0, ...phase1].filter((event) => event.id !== undefined);
+    for (let k = 0; k < full.length; k++) {
+      const { events: resumed } = await readEvents(await client.stream(sessionId, full[k]!.id));
+      expect([...full.slice(0, k + 1), ...resumed.filter((event) => event.id !== undefined)]).toEqual(full);
+    }
   });
 });
