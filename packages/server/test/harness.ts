@@ -16,6 +16,8 @@ import type { StreamReadOptions, StreamStore } from "../src/stream-store";
 export interface TestServer {
   readonly baseUrl: string;
   readonly server: ReplayServer;
+  /** The Node HTTP server (for socket-level assertions). */
+  readonly http: import("node:http").Server;
   readonly client: TestClient;
   /** A second owner, for isolation tests. */
   newClient(): TestClient;
@@ -43,6 +45,7 @@ export async function startServer(options: ReplayServerOptions = {}): Promise<Te
   const testServer: TestServer = {
     baseUrl,
     server,
+    http: http as unknown as import("node:http").Server,
     client: new TestClient(baseUrl),
     newClient: () => new TestClient(baseUrl),
     close: async () => {
@@ -93,9 +96,7 @@ export class TestClient {
     return this.request(`/api/sessions/${sessionId}/stream`, { ...init, headers });
   }
 
-  async status(
-    sessionId: string,
-  ): Promise<{
+  async status(sessionId: string): Promise<{
     turn_status: string;
     curr_run_id: string | null;
     prompt: string | null;
