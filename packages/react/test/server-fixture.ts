@@ -45,12 +45,15 @@ export async function startReplayServer(options: ReplayServerOptions = {}) {
     const response = await ownerFetch(`${baseUrl}/api/sessions`, { method: "POST" });
     return ((await response.json()) as { id: string }).id;
   };
-  const status = async (sessionId: string) =>
-    (await (await ownerFetch(`${baseUrl}/api/sessions/${sessionId}/status`)).json()) as {
+  const status = async (sessionId: string) => {
+    const response = await ownerFetch(`${baseUrl}/api/sessions/${sessionId}/status`);
+    if (!response.ok) throw new Error(`status ${response.status}: ${await response.text()}`);
+    return (await response.json()) as {
       turn_status: string;
       curr_run_id: string | null;
       version: number;
     };
+  };
   const history = async (sessionId: string) =>
     ((await (await ownerFetch(`${baseUrl}/api/sessions/${sessionId}`)).json()) as { messages: UIMessage[] })
       .messages;
