@@ -1,19 +1,53 @@
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
+import { MemoryStreamStore } from "./memory-stream-store";
+import { DEFAULT_REDIS_URL } from "./redis-connection";
+import { createRedisStores, type RedisStores } from "./redis-stores";
+import type { ReplayServerOptions } from "./replay-options";
 import { createReplayServer } from "./replay-server";
 
-/** Parsed command-line options of `chat-replay-server`. */
+/** Parsed command-line options of `chat-replay-server`; tuning fields are set only when given. */
 export interface CliOptions {
   readonly port: number;
   readonly host: string;
+  /** Where sessions and buffers live; absent = memory. */
+  readonly store?: "memory" | "redis";
+  /** Redis URL (only with `store: "redis"`). */
+  readonly redisUrl?: string;
+  /** Key prefix of every Redis key (only with `store: "redis"`). */
+  readonly keyPrefix?: string;
+  readonly leaseMs?: number;
+  readonly keepaliveMs?: number;
+  readonly maxLength?: number;
+  readonly bufferTtlMs?: number;
+  readonly maxStreamsPerSession?: number;
 }
 
-const USAGE = `Usage: chat-replay-server [--port N] [--host HOST]
+const USAGE = `Usage: chat-replay-server [--port N] [--host HOST] [--store memory|redis] [options]
 
-  --port N      port to listen on (0 = ephemeral; default 8787 or $PORT)
-  --host HOST   interface to bind (default 127.0.0.1)
-  --help        show this help`;
+  --port N                  port to listen on (0 = ephemeral; default 8787 or $PORT)
+  --host HOST               interface to bind (default 127.0.0.1)
+  --store memory|redis      where sessions and turn buffers live (default memory); redis lets
+                            several instances serve the same sessions
+  --redis-url URL           Redis for --store redis (default $REDIS_URL or ${DEFAULT_REDIS_URL})
+  --key-prefix P            first segment of every Redis key (default chat-replay); instances
+                            that share sessions use the same prefix
+  --lease-ms N              a running turn whose runner misses heartbeats this long is failed
+                            (default 10000)
+  --keepalive-ms N          SSE keepalive comment after this long without frames (default 10000)
+  --max-len N               approximate MAXLEN of every turn buffer (default 10000)
+  --buffer-ttl-ms N         ended turns' buffers are kept this long (default 300000)
+  --max-streams-per-session N  concurrent SSE readers per session (default 32)
+  --help                    show this help`;
+
+const NUMERIC_FLAGS = {
+  "lease-ms": "leaseMs",
+  "keepalive-ms": "keepaliveMs",
+  "max-len": "maxLength",
+  "buffer-ttl-ms": "bufferTtlMs",
+  "max-streams-per-session": "maxStreamsPerSession",
+} as const;
 
 /** Parses argv into options; throws a message suitable for the terminal on bad input. */
 export function parseCliOptions(
@@ -25,6 +59,10 @@ export function parseCliOptions(
     options: {
       port: { type: "string" },
       host: { type: "string" },
+      store: { type: "string" },
+      "redis-url": { type: "string" },
+      "key-prefix": { type: "string" },
+      ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((flag) => [flag, { type: "string" as const }])),
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -33,7 +71,73 @@ export function parseCliOptions(
   const rawPort = values.port ?? env.PORT ?? "8787";
   const port = Number(rawPort);
   if (!/^\d+$/.test(rawPort) || port > 65535) throw new Error(`--port must be 0-65535, got "${rawPort}"`);
-  return { port, host: values.host ?? "127.0.0.1" };
+  return {
+    port,
+    host: values.host ?? "127.0.0.1",
+    ...storeOptions(values, env),
+    ...numericOptions(values as Record<string, string | undefined>),
+  };
+}
+
+function storeOptions(
+  values: { store?: string; "redis-url"?: string; "key-prefix"?: string },
+  env: NodeJS.ProcessEnv,
+): Pick<CliOptions, "store" | "redisUrl" | "keyPrefix"> {
+  const store = values.store;
+  if (store !== undefined && store !== "memory" && store !== "redis") {
+    throw new Error(`--store must be memory or redis, got "${store}"`);
+  }
+  if (store !== "redis") {
+    if (values["redis-url"] !== undefined || values["key-prefix"] !== undefined) {
+      throw new Error("--redis-url and --key-prefix need --store redis");
+    }
+    return store === undefined ? {} : { store };
+  }
+  const redisUrl = values["redis-url"] ?? (env.REDIS_URL || DEFAULT_REDIS_URL);
+  if (!/^rediss?:\/\//.test(redisUrl))
+    throw new Error(`--redis-url must be a redis:// URL, got "${redisUrl}"`);
+  const keyPrefix = values["key-prefix"];
+  if (keyPrefix !== undefined && !/^[\w.:-]{1,100}$/.test(keyPrefix)) {
+    throw new Error(`--key-prefix must be 1-100 letters, digits or ._:-, got "${keyPrefix}"`);
+  }
+  return { store, redisUrl, ...(keyPrefix === undefined ? {} : { keyPrefix }) };
+}
+
+function numericOptions(values: Record<string, string | undefined>): Partial<CliOptions> {
+  const options: Record<string, number> = {};
+  for (const [flag, field] of Object.entries(NUMERIC_FLAGS)) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    if (!/^\d+$/.test(raw) || Number(raw) < 1)
+      throw new Error(`--${flag} must be a positive integer, got "${raw}"`);
+    options[field] = Number(raw);
+  }
+  return options;
+}
+
+/** Builds the server options and, for `--store redis`, the Redis stores behind them. */
+function serverSetup(options: CliOptions): { serverOptions: ReplayServerOptions; redis: RedisStores | null } {
+  const tuning: ReplayServerOptions = {
+    timing: {
+      ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+      ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
+      ...(options.bufferTtlMs === undefined ? {} : { bufferTtlMs: options.bufferTtlMs }),
+    },
+    limits:
+      options.maxStreamsPerSession === undefined
+        ? {}
+        : { maxStreamsPerSession: options.maxStreamsPerSession },
+  };
+  const maxLength = options.maxLength === undefined ? {} : { maxLength: options.maxLength };
+  if (options.store !== "redis") {
+    return { serverOptions: { ...tuning, streamStore: new MemoryStreamStore(maxLength) }, redis: null };
+  }
+  const redis = createRedisStores({
+    url: options.redisUrl ?? DEFAULT_REDIS_URL,
+    ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
+    ...maxLength,
+  });
+  return { serverOptions: { ...tuning, ...redis.serverOptions }, redis };
 }
 
 /** Runs the server until SIGINT/SIGTERM, then closes turns, stores and sockets cleanly. */
@@ -50,14 +154,20 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     console.log(USAGE);
     return;
   }
-  const replay = createReplayServer();
-  const http = serve(
-    { fetch: replay.fetch, port: options.port, hostname: options.host },
-    (info: AddressInfo) => {
-      const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
-      console.log(`listening on http://${host}:${info.port}`);
-    },
-  );
+  const { serverOptions, redis } = serverSetup(options);
+  if (redis) {
+    console.log(`store: redis at ${redis.label}, key prefix "${redis.keyPrefix}"`);
+    // Serve even when Redis is down (503 store_unavailable until it is back), but give it a moment.
+    if (!(await redis.whenAvailable(3_000))) {
+      console.warn(`chat-replay: Redis at ${redis.label} is not reachable yet; answering 503 until it is.`);
+    }
+  }
+  const replay = createReplayServer(serverOptions);
+  const fetch = redis ? redis.guard(replay.fetch) : replay.fetch;
+  const http = serve({ fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {
+    const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
+    console.log(`listening on http://${host}:${info.port}`);
+  });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

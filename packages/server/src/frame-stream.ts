@@ -36,6 +36,12 @@ export interface FrameStreamOptions {
   readonly retryDelayMs?: number;
   /** Fold states to start from instead of the buffer's first entry (flat resume cost). */
   readonly checkpoints?: CheckpointCache;
+  /**
+   * Called when a keepalive is due (no entries for `keepaliveMs`): `"abort"` drops the
+   * connection without `finish` (the client reconnects with its cursor). Used to notice a
+   * turn that ended or lost its runner without its end marker ever arriving.
+   */
+  readonly onIdle?: () => Promise<"continue" | "abort">;
   /** Called once when the stream ends for any reason. */
   readonly onClose?: () => void;
 }
@@ -175,6 +181,8 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
             const entries = await nextEntries();
             if (closed) return;
             if (entries === "idle") {
+              if ((await options.onIdle?.()) === "abort")
+                throw new ReaderGaveUp("the turn ended without an end marker");
               controller.enqueue(encoder.encode(SSE_KEEPALIVE));
               return;
             }

@@ -4,6 +4,10 @@ export { createDemoTools, DEMO_TOOL_APPROVAL } from "./demo-tools";
 export { OWNER_COOKIE } from "./identity";
 export { MemorySessionStore } from "./memory-session-store";
 export { MemoryStreamStore, type MemoryStreamStoreOptions } from "./memory-stream-store";
+export type { RedisLog, RedisTarget } from "./redis-connection";
+export { RedisSessionStore, type RedisSessionStoreOptions } from "./redis-session-store";
+export { createRedisStores, type RedisStores, type RedisStoresOptions } from "./redis-stores";
+export { RedisStreamStore, type RedisStreamStoreOptions } from "./redis-stream-store";
 export type { Identify, ReplayServerOptions } from "./replay-options";
 export { createReplayServer, type ReplayServer } from "./replay-server";
 export {

@@ -141,12 +141,17 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
-    if (await this.isClaimed(key)) return false;
+    // Check and set without an await between them, or concurrent callers could all win.
+    if (this.heldClaim(key)) return false;
     this.claims.set(key, this.now() + ttlMs);
     return true;
   }
 
   async isClaimed(key: string): Promise<boolean> {
+    return this.heldClaim(key);
+  }
+
+  private heldClaim(key: string): boolean {
     const expiresAt = this.claims.get(key);
     if (expiresAt === undefined) return false;
     if (expiresAt > this.now()) return true;

@@ -1,4 +1,4 @@
-import { ROUTES } from "@chat-replay/protocol";
+import { ChatReplayError, ROUTES } from "@chat-replay/protocol";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { BadJsonError, errorResponse, readJson } from "./http-error";
@@ -126,6 +126,9 @@ export function createReplayServer(options: ReplayServerOptions = {}): ReplaySer
   app.notFound(() => errorResponse(404, "not_found", "No such route."));
   app.onError((error) => {
     if (error instanceof BadJsonError) return errorResponse(400, "bad_request", "body: not valid JSON");
+    if (ChatReplayError.isInstance(error) && error.code === "store_unavailable") {
+      return errorResponse(503, "store_unavailable", "The session store is unavailable; retry shortly.");
+    }
     console.error("chat-replay: unhandled error", error);
     return errorResponse(500, "internal", "Internal error.");
   });

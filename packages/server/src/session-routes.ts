@@ -329,6 +329,16 @@ export class SessionRoutes {
       ...(spec.position === undefined ? {} : { position: spec.position }),
       stopPhase: spec.stopPhase,
       keepaliveMs: this.ctx.keepaliveMs,
+      onIdle: async () => {
+        // §2: a lost runner is failure-finalized by whoever notices, readers included, so
+        // a client that only holds a stream (no status polling) never waits forever.
+        const session = await this.ctx.sessionStore.getSession(spec.sessionId);
+        if (!session) return "abort";
+        const fresh = await failIfLeaseExpired(this.ctx, session);
+        // Still ours: keep waiting. Ended (or replaced) while this buffer has no end: drop,
+        // and the client's reconnect resumes or finishes (§6).
+        return spec.runId === null || fresh.currRunId === spec.runId ? "continue" : "abort";
+      },
       onClose: () => {
         const open = (this.openStreams.get(spec.sessionId) ?? 1) - 1;
         if (open <= 0) this.openStreams.delete(spec.sessionId);

@@ -2,6 +2,7 @@ import {
   type ApprovalItem,
   type BufferEntry,
   bubbleId,
+  type EndEntry,
   replayFrames,
   type TurnStatus,
   type UIMessageChunk,
@@ -23,10 +24,17 @@ export interface TurnRef {
  * history carries exactly the live ids (bubble id, part ids) and adoption is an in-place
  * upsert (§3 History).
  */
-export async function assembleTurnMessage(ctx: ReplayContext, turn: TurnRef): Promise<UIMessage | null> {
+export async function assembleTurnMessage(
+  ctx: ReplayContext,
+  turn: TurnRef,
+  closing?: EndEntry,
+): Promise<UIMessage | null> {
   const entries = await ctx.streamStore.range(ctx.streamKey(turn.sessionId, turn.streamId), "-", "+");
+  // The end marker about to be appended closes the open parts; its id is irrelevant to the
+  // message (closing frames carry the ids of the parts they close).
+  const all = closing ? [...entries, { id: CLOSING_ENTRY_ID, entry: closing }] : entries;
   const chunks: UIMessageChunk[] = [{ type: "start", messageId: bubbleId(turn.sessionId, turn.runId) }];
-  for (const frame of replayFrames(entries)) chunks.push(frame.chunk);
+  for (const frame of replayFrames(all)) chunks.push(frame.chunk);
   if (chunks.length === 1) return null;
   chunks.push({ type: "finish" });
   const stream = new ReadableStream({
@@ -46,16 +54,23 @@ export async function assembleTurnMessage(ctx: ReplayContext, turn: TurnRef): Pr
   return message;
 }
 
-async function storeTurnMessage(ctx: ReplayContext, turn: TurnRef): Promise<void> {
-  const message = await assembleTurnMessage(ctx, turn);
+/** Sorts after every real entry id. */
+const CLOSING_ENTRY_ID = "18446744073709551615-18446744073709551615";
+
+async function storeTurnMessage(ctx: ReplayContext, turn: TurnRef, closing: EndEntry): Promise<void> {
+  const message = await assembleTurnMessage(ctx, turn, closing);
   if (message) await ctx.sessionStore.upsertHistory(turn.sessionId, [{ message, runId: turn.runId }]);
 }
 
 /**
- * Ends a turn exactly once, whoever notices first (runner, cancel, lease expiry): appends
- * the given entries and the single `final` end, sets the buffer TTL (only here, §4), writes
- * the turn's history rows while they are still hidden, then compare-and-clears the
- * pointers so the rows appear all at once (§2, §3). Returns false if someone else ended it.
+ * Ends a turn exactly once, whoever notices first (runner, cancel, lease expiry). Order
+ * matters: the projection changes before the end marker becomes visible, so a client that
+ * acts on `finish` (sends the next prompt, reads history) never finds the turn still
+ * active. So: the given entries → history rows (still hidden) → compare-and-clear, which
+ * reveals them all at once (§2, §3) → the single `final` end → the buffer TTL (only here,
+ * §4). A crash after the clear leaves readers without an end: they notice on their next
+ * idle check (the run is no longer current) and drop, so clients reconnect and finish.
+ * Returns false if someone else ended it.
  */
 export async function endTurn(
   ctx: ReplayContext,
@@ -66,26 +81,28 @@ export async function endTurn(
   const claimed = await ctx.sessionStore.claimOnce(`end:${turn.sessionId}:${turn.runId}`, 24 * 3600_000);
   if (!claimed) return false;
   const key = ctx.streamKey(turn.sessionId, turn.streamId);
+  const end: EndEntry = { type: "end", reason: "final", phase: turn.phase };
   for (const entry of entries) await ctx.streamStore.append(key, entry);
-  await ctx.streamStore.append(key, { type: "end", reason: "final", phase: turn.phase });
-  await ctx.streamStore.expire(key, ctx.bufferTtlMs);
-  await storeTurnMessage(ctx, turn).catch(() => {
+  await storeTurnMessage(ctx, turn, end).catch(() => {
     // History is best effort here: the buffer (kept for the TTL) still holds the turn.
   });
   await ctx.sessionStore.finalizeTurn(turn.sessionId, turn.runId, status);
+  await ctx.streamStore.append(key, end);
+  await ctx.streamStore.expire(key, ctx.bufferTtlMs);
   return true;
 }
 
-/** Pauses a turn for approvals: pause end (no TTL), history rows, then the projection (§2). */
+/** Pauses a turn for approvals: history rows, the projection, then the pause end (no TTL, §2). */
 export async function pauseTurn(
   ctx: ReplayContext,
   turn: TurnRef,
   approvals: readonly ApprovalItem[],
 ): Promise<void> {
   const key = ctx.streamKey(turn.sessionId, turn.streamId);
-  await ctx.streamStore.append(key, { type: "end", reason: "pause", phase: turn.phase });
-  await storeTurnMessage(ctx, turn);
+  const end: EndEntry = { type: "end", reason: "pause", phase: turn.phase };
+  await storeTurnMessage(ctx, turn, end);
   await ctx.sessionStore.pauseTurn(turn.sessionId, turn.runId, approvals);
+  await ctx.streamStore.append(key, end);
 }
 
 /**

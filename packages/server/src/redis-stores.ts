@@ -1,0 +1,93 @@
+import { DEFAULT_REDIS_URL, type RedisLog, redactRedisUrl } from "./redis-connection";
+import { RedisSessionStore } from "./redis-session-store";
+import { RedisStreamStore } from "./redis-stream-store";
+import type { ReplayServerOptions } from "./replay-options";
+
+/** Options of {@link createRedisStores}. */
+export interface RedisStoresOptions {
+  /** Default `$REDIS_URL`, else `redis://127.0.0.1:6379`. */
+  readonly url?: string;
+  /** First segment of every key, buffers included (default `chat-replay`); one per deployment. */
+  readonly keyPrefix?: string;
+  /** Approximate MAXLEN of every turn buffer (default 10,000). */
+  readonly maxLength?: number;
+  /** Prefix of the connections' `CLIENT SETNAME` (default `chat-replay`). */
+  readonly connectionName?: string;
+  /** Connection loss/recovery lines (default `console.warn`). */
+  readonly log?: RedisLog;
+}
+
+/** The stores of one process on one Redis, and what `createReplayServer` needs of them. */
+export interface RedisStores {
+  readonly streamStore: RedisStreamStore;
+  readonly sessionStore: RedisSessionStore;
+  readonly keyPrefix: string;
+  /** The Redis URL without credentials. */
+  readonly label: string;
+  /** Spread into `createReplayServer`: both stores and the key prefix of the buffers. */
+  readonly serverOptions: Required<Pick<ReplayServerOptions, "streamStore" | "sessionStore" | "keyPrefix">>;
+  /** True while every connection is up. */
+  available(): boolean;
+  /** Resolves true once every connection is up, or false after `timeoutMs`. */
+  whenAvailable(timeoutMs: number): Promise<boolean>;
+  /**
+   * Wraps a fetch handler so that, while Redis is known to be down, requests get a prompt
+   * JSON `503 store_unavailable` (with `retry-after`) instead of waiting on the store.
+   */
+  guard(fetch: (request: Request) => Promise<Response>): (request: Request) => Promise<Response>;
+}
+
+/**
+ * Creates the Redis stream and session stores for a multi-instance deployment: every
+ * instance with the same URL and key prefix serves every session, resumes every turn and
+ * detects every orphaned one (§2 leases). A process holds three connections (commands of
+ * each store plus one shared blocking reader), however many clients are attached.
+ * @example
+ * const redis = createRedisStores({ url: process.env.REDIS_URL, keyPrefix: "chat" });
+ * const server = createReplayServer({ ...redis.serverOptions, model });
+ * serve({ fetch: redis.guard(server.fetch), port: 8787 });
+ */
+export function createRedisStores(options: RedisStoresOptions = {}): RedisStores {
+  const url = options.url ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
+  const keyPrefix = options.keyPrefix ?? "chat-replay";
+  const common = {
+    redis: url,
+    ...(options.connectionName === undefined ? {} : { connectionName: options.connectionName }),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  };
+  const streamStore = new RedisStreamStore({
+    ...common,
+    ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
+  });
+  const sessionStore = new RedisSessionStore({ ...common, keyPrefix });
+  const label = redactRedisUrl(url);
+  const available = () => streamStore.available && sessionStore.available;
+  return {
+    streamStore,
+    sessionStore,
+    keyPrefix,
+    label,
+    serverOptions: { streamStore, sessionStore, keyPrefix },
+    available,
+    whenAvailable: (timeoutMs) => pollUntil(available, timeoutMs),
+    guard: (fetch) => async (request) => (available() ? fetch(request) : unavailableResponse(label)),
+  };
+}
+
+function unavailableResponse(label: string): Response {
+  return Response.json(
+    {
+      error: { code: "store_unavailable", message: `The session store (Redis at ${label}) is unavailable.` },
+    },
+    { status: 503, headers: { "retry-after": "1" } },
+  );
+}
+
+async function pollUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return true;
+}

@@ -1,0 +1,207 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { once } from "node:events";
+import { closeSync, openSync } from "node:fs";
+import { createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import { afterAll, describe, it } from "vitest";
+import type { StreamStore } from "../src/stream-store";
+
+/**
+ * Decides whether the Redis suites run. `REDIS_URL` set, or 127.0.0.1:6379 answering PING:
+ * they run. Neither, outside CI: they skip, and one line says how to enable them. Neither,
+ * in CI: every Redis suite fails loudly, because CI must exercise Redis.
+ */
+const LOCAL_REDIS = "redis://127.0.0.1:6379";
+const inCi =
+  process.env.CI !== undefined &&
+  process.env.CI !== "" &&
+  process.env.CI !== "false" &&
+  process.env.CI !== "0";
+
+/** The Redis the suites use, or null when they skip. */
+export const redisUrl: string | null =
+  process.env.REDIS_URL || ((await answersPing(6379)) ? LOCAL_REDIS : null);
+
+if (redisUrl === null && !inCi) announceSkipOnce();
+
+/**
+ * `describe` for a suite that needs Redis: runs with the URL, skips without one, and in CI
+ * without one registers a failing test instead of skipping.
+ */
+export function describeWithRedis(name: string, body: (url: string) => void | Promise<void>): void {
+  if (redisUrl !== null) {
+    describe(name, () => body(redisUrl));
+  } else if (inCi) {
+    describe(name, () => {
+      it("has a Redis to run against", () => {
+        throw new Error(
+          "CI is set but no Redis answers at $REDIS_URL or 127.0.0.1:6379: the Redis suites must run in CI (.ci/run starts one).",
+        );
+      });
+    });
+  } else {
+    describe.skip(name, () => body(LOCAL_REDIS));
+  }
+}
+
+/** Prints the single "how to enable" line once per test run, however many files skip. */
+function announceSkipOnce(): void {
+  const marker = join(tmpdir(), `chat-replay-redis-skip-${process.ppid}`);
+  try {
+    closeSync(openSync(marker, "wx"));
+  } catch {
+    return; // another test file of this run already said it
+  }
+  process.stderr.write(
+    "Redis suites skipped: no Redis at 127.0.0.1:6379. Enable them with REDIS_URL=redis://HOST:PORT pnpm test\n",
+  );
+}
+
+/** Whether something on 127.0.0.1:`port` answers a RESP PING with +PONG within 500 ms. */
+export function answersPing(port: number, host = "127.0.0.1"): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once("error", () => done(false));
+    socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
+    socket.connect(port, host, () => socket.write("PING\r\n"));
+  });
+}
+
+/** A key prefix no other test run (or developer) uses. */
+export function uniquePrefix(label: string): string {
+  return `test:${label}:${crypto.randomUUID()}`;
+}
+
+/** Deletes every key under `prefix` (SCAN + UNLINK): tests clean up after themselves. */
+export async function deleteKeys(url: string, prefix: string): Promise<number> {
+  const client = new Redis(url, { protocol: 2, lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await client.connect();
+    let cursor = "0";
+    let deleted = 0;
+    do {
+      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await client.unlink(...keys);
+    } while (cursor !== "0");
+    return deleted;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Counts the server's client connections whose name starts with `namePrefix` (`CLIENT LIST`). */
+export async function countConnections(url: string, namePrefix: string): Promise<number> {
+  const client = new Redis(url, { protocol: 2, maxRetriesPerRequest: 1 });
+  try {
+    const list = String(await client.call("CLIENT", "LIST"));
+    return list.split("\n").filter((line) => new RegExp(`\\bname=${escapeRegExp(namePrefix)}`).test(line))
+      .length;
+  } finally {
+    client.disconnect();
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Gives every key of a stream store a prefix, so a test run can delete exactly its own keys. */
+export function withKeyPrefix(store: StreamStore, prefix: string): StreamStore {
+  const k = (key: string) => `${prefix}${key}`;
+  return {
+    append: (key, entry) => store.append(k(key), entry),
+    read: (key, after, options) => store.read(k(key), after, options),
+    range: (key, min, max, count) => store.range(k(key), min, max, count),
+    oldestId: (key) => store.oldestId(k(key)),
+    newestId: (key) => store.newestId(k(key)),
+    expire: (key, ttlMs) => store.expire(k(key), ttlMs),
+    close: () => store.close(),
+  };
+}
+
+/** A free TCP port on loopback (bound and released; fine for a test's own server). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+/** Whether the `redis-server` binary is installed (needed only by the restart tests). */
+export const hasRedisServerBinary =
+  spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
+
+/** Child processes a test spawned; killed (by pid) if the test process exits without cleaning up. */
+const spawned = new Set<ChildProcess>();
+const killSpawned = () => {
+  for (const child of spawned) child.kill("SIGKILL");
+};
+// After the file's tests (even ones that timed out with their `finally` still pending), and
+// at exit as a last resort.
+afterAll(killSpawned);
+process.once("exit", killSpawned);
+
+/** Tracks `child` until it exits, so an aborted test run never leaves it behind. */
+export function killOnExit(child: ChildProcess): ChildProcess {
+  spawned.add(child);
+  child.once("exit", () => spawned.delete(child));
+  return child;
+}
+
+/** A redis-server of a test's own, on its own port, without persistence; restartable. */
+export class OwnRedis {
+  private child: ChildProcess | null = null;
+
+  private constructor(readonly port: number) {}
+
+  /** Starts one on a free port and waits until it answers PING. */
+  static async start(): Promise<OwnRedis> {
+    const redis = new OwnRedis(await freePort());
+    await redis.restart();
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** The server process id (killed by id in `stop`, never by name). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** (Re)starts the server on the same port. */
+  async restart(): Promise<void> {
+    if (this.child) throw new Error("already running");
+    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+    this.child = killOnExit(spawn("redis-server", args, { stdio: "ignore" }));
+    const deadline = Date.now() + 5_000;
+    while (!(await answersPing(this.port))) {
+      if (Date.now() > deadline) throw new Error(`redis-server on ${this.port} did not start`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Kills the server (SIGKILL by pid) and waits for it to exit. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
+    }
+  }
+}
