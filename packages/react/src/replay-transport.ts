@@ -89,8 +89,11 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly stallTimeoutMs: number;
-  /** Runs this transport streamed to a normal finish; the hook never re-attaches to them. */
-  readonly finishedRuns = new Set<string>();
+  /**
+   * Runs whose stream this transport read to a terminal chunk (`finish`, `error`, `abort`):
+   * the turn's outcome is known here, so the hook does not re-attach to them.
+   */
+  readonly endedRuns = new Set<string>();
 
   constructor(private readonly options: ReplayTransportOptions = {}) {
     this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -231,6 +234,9 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
     let reader = first.body?.getReader() ?? null;
     let queue = new SseFrameQueue();
     let skipUntilCursor: EventCursor | null = null;
+    // Cancelling the returned stream (the consumer is gone) stops everything, reconnects included.
+    const cancelled = new AbortController();
+    const requestSignal = signal ? AbortSignal.any([signal, cancelled.signal]) : cancelled.signal;
     this.update({ phase: "streaming" });
 
     const nextChunk = async (): Promise<UIMessageChunk | null> => {
@@ -242,13 +248,17 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
           skipUntilCursor = null;
           return chunk;
         }
-        if (state.terminal) return null;
+        if (state.terminal) {
+          // Done: release the connection instead of leaving the body half-read.
+          await reader?.cancel().catch(() => {});
+          return null;
+        }
         const read = reader ? await this.readOrStall(reader) : { done: true as const };
         if ("error" in read || read.done) {
           if (signal?.aborted) throw signal.reason ?? new DOMException("Aborted", "AbortError");
-          if (state.terminal) return null;
-          const next = await this.reconnect(state, signal);
-          if (next === null) return null;
+          if (cancelled.signal.aborted || state.terminal) return null;
+          const next = await this.reconnect(state, requestSignal);
+          if (next === null || cancelled.signal.aborted) return null;
           reader = next.response.body?.getReader() ?? null;
           queue = new SseFrameQueue();
           skipUntilCursor = next.skipUntil;
@@ -278,6 +288,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
           }
         },
         cancel: async () => {
+          cancelled.abort();
           this.update({ phase: "idle" });
           await reader?.cancel().catch(() => {});
         },
@@ -339,7 +350,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
   private terminalCheck(chunk: UIMessageChunk, state: FollowState): UIMessageChunk {
     if (isTerminal(chunk)) {
       state.terminal = true;
-      if (chunk.type === "finish" && state.runId) this.finishedRuns.add(state.runId);
+      if (state.runId) this.endedRuns.add(state.runId);
     }
     return chunk;
   }

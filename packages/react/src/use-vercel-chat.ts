@@ -116,11 +116,13 @@ export function useVercelChat(options: UseVercelChatOptions): UseVercelChatResul
         },
         onFinish: (event) => {
           const runId = runIdOfBubble(event.message.id, sessionId);
-          if (runId && !event.isError && !event.isDisconnect) {
-            // A normal finish, or `stop()`: this tab is done with the run (stop detaches;
-            // the turn goes on and its history is adopted when it ends).
-            tracker.finished(runId);
-          } else tracker.failed();
+          // A normal finish, a failed turn's own `error` chunk, or `stop()`: this tab is done
+          // with the run (stop detaches; the turn goes on and history is adopted when it
+          // ends). Only a broken connection leaves it to the next attach.
+          const ended =
+            runId !== null && (transport.endedRuns.has(runId) || (!event.isError && !event.isDisconnect));
+          if (ended) tracker.finished(runId);
+          else tracker.failed();
           callbacks.current.onFinish?.(event);
         },
       }),
@@ -140,6 +142,13 @@ export function useVercelChat(options: UseVercelChatOptions): UseVercelChatResul
   const connection = useSyncExternalStore(transport.subscribe, transport.getSnapshot, transport.getSnapshot);
   const status = sessionStatus.data;
   const busy = helpers.status === "submitted" || helpers.status === "streaming";
+
+  // This tab's own send started or ended a turn: poll now instead of at the idle interval.
+  const refetchStatus = sessionStatus.refetch;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every chat status change
+  useEffect(() => {
+    if (helpers.status !== "submitted") void refetchStatus();
+  }, [helpers.status, refetchStatus]);
 
   // §7 Attach: upsert the prompt, then attach, driven by status and the chat's idleness.
   useEffect(() => {

@@ -219,4 +219,18 @@ describe("regressions reported against other stacks", () => {
     expect(history.map((message) => message.id)).toEqual(streamedIds);
     await waitFor(() => expect(result.current.messages).toEqual(history));
   });
+
+  it("a failed turn's error stays visible: no re-attach while status catches up", async () => {
+    const server = await startReplayServer();
+    const sessionId = await server.createSession();
+    const recorder = recording(server);
+    const { result } = mount(server, sessionId, { fetch: recorder.fetch });
+    await act(() => result.current.sendMessage({ text: "fails [[words=40]] [[fail_after=5]]" }));
+    await waitFor(() => expect(result.current.sessionStatus.data?.turnStatus).toBe("failed"));
+    const seenAt = result.current.sessionStatus.dataUpdatedAt;
+    await waitFor(() => expect(result.current.sessionStatus.dataUpdatedAt).toBeGreaterThan(seenAt + 100));
+    expect(result.current.status).toBe("error");
+    expect(result.current.error?.message).toMatch(/fail/i);
+    expect(recorder.streams).toEqual([]);
+  });
 });
