@@ -145,7 +145,6 @@ export function useVercelChat(options: UseVercelChatOptions): UseVercelChatResul
 
   // This tab's own send started or ended a turn: poll now instead of at the idle interval.
   const refetchStatus = sessionStatus.refetch;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every chat status change
   useEffect(() => {
     if (helpers.status !== "submitted") void refetchStatus();
   }, [helpers.status, refetchStatus]);

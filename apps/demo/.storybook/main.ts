@@ -1,0 +1,12 @@
+import type { StorybookConfig } from "@storybook/react-vite";
+
+/** Component previews of the demo (`pnpm previews`, `pnpm previews:build`); no addons, no network. */
+const config: StorybookConfig = {
+  stories: ["../src/**/*.stories.tsx"],
+  framework: { name: "@storybook/react-vite", options: {} },
+  core: { disableTelemetry: true, disableWhatsNewNotifications: true },
+  typescript: { reactDocgen: false },
+};
+
+// Storybook reads its configuration from the default export.
+export default config;

@@ -1,0 +1,88 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DemoServer, startDemoServer } from "../server/demo-server.ts";
+import { type ChromiumSession, launchChromium } from "./chromium";
+import { saveScreenshot } from "./demo-page";
+
+const STATIC = fileURLToPath(new URL("../storybook-static", import.meta.url));
+const built = existsSync(`${STATIC}/index.json`);
+
+let chromium: ChromiumSession;
+let server: DemoServer;
+
+/** Opens one story in the previews' iframe and fails on any page error. */
+async function openStory(id: string): Promise<Page> {
+  const page = await chromium.context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(`${server.url}/iframe.html?id=${id}&viewMode=story`);
+  await page.locator("#storybook-root > *").first().waitFor();
+  expect(errors).toEqual([]);
+  return page;
+}
+
+// `pnpm test` builds the previews (`pnpm previews:build`) before `pnpm e2e`.
+describe.skipIf(!built)("the MSW-driven previews reach their states (needs `pnpm previews:build`)", () => {
+  beforeAll(async () => {
+    chromium = await launchChromium();
+    server = await startDemoServer({ port: 0, staticDir: STATIC });
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.close();
+  });
+
+  const states: [story: string, selector: string][] = [
+    ["idle", '.status-badge[data-status="idle"]'],
+    ["streaming", '.phase-chip[data-phase="streaming"]'],
+    ["reconnecting", '.connection-panel .phase-chip[data-phase="reconnecting"]'],
+    ["gave-up", '.connection-panel .phase-chip[data-phase="gave-up"]'],
+    ["waiting-for-approval", ".approval-card"],
+    ["failed", '.status-badge[data-status="failed"]'],
+    ["stopped", ".interrupt-notice"],
+    ["long-transcript", 'li.bubble[data-role="assistant"]:nth-of-type(20)'],
+    ["with-observer", '.chat-pane[data-variant="observer"] .phase-chip[data-phase="streaming"]'],
+  ];
+  for (const [story, selector] of states) {
+    it(`ChatWorkspace: ${story}`, async () => {
+      const page = await openStory(`workspace-chatworkspace-msw--${story}`);
+      await page.locator(selector).first().waitFor({ timeout: 10_000 });
+      await saveScreenshot(page, `preview-workspace-${story}`);
+      await page.close();
+    });
+  }
+
+  it("ChatWorkspace: approving in the waiting-for-approval preview continues the bubble", async () => {
+    const page = await openStory("workspace-chatworkspace-msw--waiting-for-approval");
+    await page.getByRole("button", { name: "Approve", exact: true }).click();
+    await page.locator('.tool-call[data-state="output-available"]').waitFor();
+    await page.locator('.status-badge[data-status="idle"]').waitFor();
+    await saveScreenshot(page, "preview-workspace-approved");
+    await page.close();
+  });
+
+  it("every other preview renders without a page error", async () => {
+    const index = (await (await fetch(`${server.url}/index.json`)).json()) as {
+      entries: Record<string, { type: string }>;
+    };
+    const stories = Object.entries(index.entries)
+      .filter(([id, entry]) => entry.type === "story" && !id.includes("-msw--"))
+      .map(([id]) => id);
+    expect(stories.length).toBeGreaterThan(50);
+    const page = await chromium.context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    const failed: string[] = [];
+    for (const id of stories) {
+      await page.goto(`${server.url}/iframe.html?id=${id}&viewMode=story`);
+      // Storybook marks the body once a story rendered, or shows its error display.
+      await page.locator("body.sb-show-main, body.sb-show-errordisplay").waitFor({ state: "attached" });
+      if (await page.locator("body.sb-show-errordisplay").count()) failed.push(id);
+    }
+    expect(failed).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

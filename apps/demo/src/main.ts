@@ -1,2 +1,0 @@
-/** The demo app; built by the demo issue. */
-export const DEMO_APP_NAME = "chat-replay demo";

@@ -1,0 +1,35 @@
+import { ReplayHttpError } from "@chat-replay/react";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./app";
+import { SessionRegistry } from "./lib/session-registry";
+import "./styles.css";
+
+function browserStorage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    // Storage can throw when disabled; the session list then lives for this page only.
+    return null;
+  }
+}
+
+const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      // A 404 means the session is gone (in-memory server restarted): say so at once.
+      retry: (failures, error) => !(error instanceof ReplayHttpError && error.status === 404) && failures < 2,
+    },
+  },
+});
+
+const root = document.getElementById("root");
+if (!root) throw new Error("index.html has no #root element");
+createRoot(root).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <App registry={new SessionRegistry(browserStorage())} />
+    </QueryClientProvider>
+  </StrictMode>,
+);
