@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createReplayTransport } from "../../src/replay-transport";
 import { assembleStream, startReplayServer, userMessage } from "../server-fixture";
 import { ChaosProxy, randomPlans, seededRandom } from "./chaos-proxy";
+import { redisStoresOrSkip } from "./redis-stores-or-skip";
 
 /**
  * Exactly-once delivery through a hostile network: for each seeded schedule, a loopback
@@ -12,6 +13,7 @@ import { ChaosProxy, randomPlans, seededRandom } from "./chaos-proxy";
  * `pnpm test:chaos`); `CHAOS_SEED` replays one schedule.
  */
 const RUNS = Number(process.env.CHAOS_RUNS ?? 200);
+const REDIS_RUNS = Number(process.env.CHAOS_REDIS_RUNS ?? process.env.CHAOS_RUNS ?? 100);
 const FIRST_SEED = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : 1;
 const KINDS = ["text", "reasoning-tool", "approve", "deny", "cancel"] as const;
 
@@ -95,17 +97,37 @@ function normalizeApprovals(message: UIMessage | undefined): unknown {
   return JSON.parse(JSON.stringify(message ?? null));
 }
 
+async function runSchedules(server: Server, runs: number, label: string): Promise<void> {
+  for (let seed = FIRST_SEED; seed < FIRST_SEED + runs; seed++) {
+    try {
+      await runSchedule(server, seed);
+    } catch (error) {
+      throw new Error(`${label} chaos schedule failed; replay with CHAOS_SEED=${seed} CHAOS_RUNS=1`, {
+        cause: error,
+      });
+    }
+  }
+}
+
 describe("transport chaos (seeded)", () => {
-  it(`delivers every frame exactly once across ${RUNS} hostile schedules`, { timeout: 600_000 }, async () => {
-    const server = await startReplayServer({ timing: { keepaliveMs: 50 } });
-    for (let seed = FIRST_SEED; seed < FIRST_SEED + RUNS; seed++) {
-      try {
-        await runSchedule(server, seed);
-      } catch (error) {
-        throw new Error(`chaos schedule failed; replay with CHAOS_SEED=${seed} CHAOS_RUNS=1`, {
-          cause: error,
-        });
-      }
+  it(`delivers every frame exactly once across ${RUNS} hostile schedules (memory stores)`, {
+    timeout: 600_000,
+  }, async () => {
+    await runSchedules(await startReplayServer({ timing: { keepaliveMs: 50 } }), RUNS, "memory");
+  });
+
+  it(`delivers every frame exactly once across ${REDIS_RUNS} hostile schedules (Redis stores)`, {
+    timeout: 600_000,
+  }, async (context) => {
+    const redis = await redisStoresOrSkip(context.skip);
+    try {
+      await runSchedules(
+        await startReplayServer({ ...redis.stores.serverOptions, timing: { keepaliveMs: 50 } }),
+        REDIS_RUNS,
+        "redis",
+      );
+    } finally {
+      await redis.cleanup();
     }
   });
 });
