@@ -80,6 +80,7 @@ function runIdOf(messageId: string | undefined, sessionId: string): string | nul
  */
 export class ReplayTransport implements ChatTransport<UIMessage> {
   private connection: ConnectionState = INITIAL_CONNECTION;
+  private notifyTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly listeners = new Set<() => void>();
   private lastMode: ReplayMode | null = null;
   /** The cursor of a stream that gave up, offered once to the next resume of that session. */
@@ -119,6 +120,19 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
 
   private update(change: Partial<ConnectionState>): void {
     this.connection = { ...this.connection, ...change };
+    // Phase, reconnect and stale-cursor changes are news; the cursor and byte counters move
+    // with every frame, so their notifications are coalesced (at most one per 100 ms) to
+    // keep a UI showing them from re-rendering per token. The snapshot is always current.
+    if (change.phase !== undefined || change.reconnects !== undefined || change.staleCursors !== undefined) {
+      this.notify();
+    } else if (this.notifyTimer === null) {
+      this.notifyTimer = setTimeout(() => this.notify(), 100);
+    }
+  }
+
+  private notify(): void {
+    if (this.notifyTimer !== null) clearTimeout(this.notifyTimer);
+    this.notifyTimer = null;
     for (const listener of this.listeners) listener();
   }
 
@@ -169,6 +183,8 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
 
   /** Releases listeners; in-flight streams end with their abort signals. */
   close(): void {
+    if (this.notifyTimer !== null) clearTimeout(this.notifyTimer);
+    this.notifyTimer = null;
     this.listeners.clear();
   }
 

@@ -47,7 +47,7 @@ export interface FrameStreamOptions {
 }
 
 const encoder = new TextEncoder();
-const BATCH = 256;
+const BATCH = 1024;
 
 class ReaderGaveUp extends Error {
   override name = "ReaderGaveUp";
@@ -76,6 +76,9 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     position = checkpoint.entryId;
   }
   let started = false;
+  let atHead = false;
+  /** Set once the fold passed the cursor and `after`: no more id comparisons per entry. */
+  let pastSilent = !options.cursor && options.after === undefined;
   let closed = false;
 
   const finish = () => {
@@ -101,10 +104,16 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     if (!checkpointVerified) await verifyCheckpoint();
     for (let failures = 0; ; ) {
       try {
-        const entries = await options.store.read(options.key, position, { count: BATCH, block: 0 });
-        if (entries.length > 0) {
-          await checkForGap(entries[0]!);
-          return entries;
+        // Behind: read the store directly, in big batches. At the head: wait on the shared
+        // tail, which costs no store command per reader (§4 fan-out); it answers "behind"
+        // if entries arrived in between.
+        if (!atHead) {
+          const entries = await options.store.read(options.key, position, { count: BATCH, block: 0 });
+          atHead = entries.length < BATCH;
+          if (entries.length > 0) {
+            await checkForGap(entries[0]!);
+            return entries;
+          }
         }
         const waited = await options.hub.waitForEntries(
           options.key,
@@ -114,8 +123,10 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
         );
         if (waited.kind === "entries") return waited.entries;
         if (waited.kind === "idle") return "idle";
+        if (waited.kind === "behind") atHead = false;
         if (waited.kind === "error") throw waited.error;
       } catch (error) {
+        atHead = false;
         if (error instanceof ReaderGaveUp || ++failures > maxRetries || stop.signal.aborted) throw error;
         await delay(retryDelayMs * 2 ** (failures - 1), stop.signal);
       }
@@ -141,8 +152,15 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
         options.checkpoints.record(options.key, stored.id, state);
         sinceCheckpoint = 0;
       }
-      const silent = options.after !== undefined && compareEntryIds(stored.id, options.after) <= 0;
-      if (!silent) text += encodeVisible(stored.id, result.frames);
+      if (pastSilent) {
+        for (const frame of result.frames) text += encodeFrame(frame);
+      } else {
+        const silent = options.after !== undefined && compareEntryIds(stored.id, options.after) <= 0;
+        if (!silent) text += encodeVisible(stored.id, result.frames);
+        pastSilent =
+          (options.after === undefined || compareEntryIds(stored.id, options.after) > 0) &&
+          (!options.cursor || compareEntryIds(stored.id, options.cursor.entryId) > 0);
+      }
       const entry = stored.entry;
       if (entry.type === "end" && (entry.reason === "final" || entry.phase >= options.stopPhase)) {
         return { text: text + encodeChunk({ type: "finish" }) + SSE_DONE, done: true };

@@ -57,6 +57,12 @@ export class MemoryStreamStore implements StreamStore {
     return id;
   }
 
+  async appendMany(key: string, entries: readonly BufferEntry[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const entry of entries) ids.push(await this.append(key, entry));
+    return ids;
+  }
+
   /** Approximate trimming like `XADD MAXLEN ~`: drop in chunks, never below the cap. */
   private trim(buffer: Buffer): void {
     const live = buffer.entries.length - buffer.head;

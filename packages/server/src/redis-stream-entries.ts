@@ -42,12 +42,36 @@ function decodeEntry(id: string, fields: unknown, onCorrupt: CorruptEntryHandler
     onCorrupt(id, "not JSON");
     return CORRUPT_ENTRY;
   }
+  const fast = hotEntry(json);
+  if (fast) return fast;
   const parsed = bufferEntrySchema.safeParse(json);
   if (!parsed.success) {
     onCorrupt(id, `not a buffer entry: ${parsed.error.issues[0]?.message ?? "invalid"}`);
     return CORRUPT_ENTRY;
   }
   return parsed.data;
+}
+
+const HOT_TEXT_TYPES = new Set(["text-delta", "reasoning-delta", "text-start", "reasoning-start"]);
+const HOT_END_TYPES = new Set(["text-end", "reasoning-end"]);
+
+/**
+ * Validates the entries that make up almost every turn (text and reasoning deltas, starts
+ * and ends) with a few property checks instead of the full zod union, which dominated
+ * replay cost; anything else, or anything unusual, goes through `bufferEntrySchema`.
+ */
+function hotEntry(json: unknown): BufferEntry | null {
+  if (typeof json !== "object" || json === null) return null;
+  const value = json as { type?: unknown; part?: unknown; text?: unknown };
+  const keys = Object.keys(value).length;
+  const part = value.part;
+  if (typeof part !== "number" || !Number.isInteger(part) || part < 0) return null;
+  if (typeof value.type !== "string") return null;
+  if (HOT_END_TYPES.has(value.type) && keys === 2) return json as BufferEntry;
+  if (!HOT_TEXT_TYPES.has(value.type)) return null;
+  const isStart = value.type.endsWith("-start");
+  if (value.text === undefined) return isStart && keys === 2 ? (json as BufferEntry) : null;
+  return typeof value.text === "string" && keys === 3 ? (json as BufferEntry) : null;
 }
 
 function fieldValue(fields: unknown, name: string): string | null {

@@ -24,12 +24,12 @@ export interface RedisStreamStoreOptions {
 const DEFAULT_COUNT = 100;
 
 /**
- * §4 append: the id is `max(now, last ms)` then `seq`, computed here so an injected clock
- * (and a clock going backwards) behaves exactly like the memory store; Redis's own `*`
- * would use the server clock. Trimming mirrors `MemoryStreamStore`: once a buffer exceeds
- * the cap by the slack, cut it to exactly the cap (`XADD MAXLEN ~` only drops whole
- * internal nodes, so small caps would never trim).
- * KEYS[1] buffer; ARGV: now ms, entry JSON, cap, slack.
+ * §4 append, for one or many entries in one round trip: ids are `max(now, last ms)` then
+ * `seq`, computed here so an injected clock (and a clock going backwards) behaves exactly
+ * like the memory store; Redis's own `*` would use the server clock. Trimming mirrors
+ * `MemoryStreamStore`: once a buffer exceeds the cap by the slack, cut it to exactly the
+ * cap (`XADD MAXLEN ~` only drops whole internal nodes, so small caps would never trim).
+ * KEYS[1] buffer; ARGV: now ms, cap, slack, entry JSON... Returns the ids in order.
  */
 const APPEND = new RedisScript(
   `
@@ -47,18 +47,20 @@ if lastId then
   lastMs, lastSeq = tonumber(ms), tonumber(seq)
 end
 local now = tonumber(ARGV[1])
-local id
-if now > lastMs then
-  id = string.format('%.0f-0', now)
-else
-  id = string.format('%.0f-%.0f', lastMs, lastSeq + 1)
+local ms, seq
+if now > lastMs then ms, seq = now, 0 else ms, seq = lastMs, lastSeq + 1 end
+local ids = {}
+for i = 4, #ARGV do
+  local id = string.format('%.0f-%.0f', ms, seq)
+  redis.call('XADD', KEYS[1], id, '${ENTRY_FIELD}', ARGV[i])
+  ids[#ids + 1] = id
+  seq = seq + 1
 end
-redis.call('XADD', KEYS[1], id, '${ENTRY_FIELD}', ARGV[2])
-local cap = tonumber(ARGV[3])
-if redis.call('XLEN', KEYS[1]) > cap + tonumber(ARGV[4]) then
+local cap = tonumber(ARGV[2])
+if redis.call('XLEN', KEYS[1]) > cap + tonumber(ARGV[3]) then
   redis.call('XTRIM', KEYS[1], 'MAXLEN', cap)
 end
-return id
+return ids
 `,
   1,
 );
@@ -120,11 +122,17 @@ export class RedisStreamStore implements StreamStore {
   }
 
   async append(key: string, entry: BufferEntry): Promise<string> {
-    const json = JSON.stringify(entry);
-    const id = await this.command.run("append", (client) =>
-      APPEND.run(client, [key], [this.now(), json, this.maxLength, this.slack]),
+    const [id] = await this.appendMany(key, [entry]);
+    return id!;
+  }
+
+  async appendMany(key: string, entries: readonly BufferEntry[]): Promise<string[]> {
+    if (entries.length === 0) return [];
+    const json = entries.map((entry) => JSON.stringify(entry));
+    const ids = await this.command.run("append", (client) =>
+      APPEND.run(client, [key], [this.now(), this.maxLength, this.slack, ...json]),
     );
-    return String(id);
+    return (ids as unknown[]).map(String);
   }
 
   async read(key: string, after: string, options: StreamReadOptions = {}): Promise<StoredEntry[]> {

@@ -19,6 +19,8 @@ export interface StreamReadOptions {
 export interface StreamStore {
   /** Appends an entry and returns its id; creates the buffer (without TTL) if missing. */
   append(key: string, entry: BufferEntry): Promise<string>;
+  /** Appends entries in order, atomically and in one round trip where the store allows. */
+  appendMany(key: string, entries: readonly BufferEntry[]): Promise<string[]>;
   /** Entries with id > `after` (`0-0` = from the start), oldest first, waiting up to `block` ms. */
   read(key: string, after: string, options?: StreamReadOptions): Promise<StoredEntry[]>;
   /** Entries with `min` <= id <= `max`, oldest first; `-`/`+` are the open ends. */

@@ -20,33 +20,45 @@ interface LocalRun {
 }
 
 /**
- * Appends without waiting for each round trip: commands go out in order on the store's
- * connection (so ids stay in stream order) and are awaited in windows. A slow store then
- * costs one round trip per window, not per token.
+ * Appends without a round trip per token: the first entry goes out at once, and entries
+ * that arrive while a write is in flight are sent together as one `appendMany` when it
+ * returns, in order. A slow store then costs one round trip per batch, never per token,
+ * and an idle one adds no latency.
  */
 class AppendPipeline {
-  private pending: Promise<unknown>[] = [];
+  private queue: BufferEntry[] = [];
+  private inflight: Promise<void> | null = null;
   private failure: unknown = null;
 
   constructor(
-    private readonly append: (entry: BufferEntry) => Promise<string>,
-    private readonly window = 64,
+    private readonly appendMany: (entries: readonly BufferEntry[]) => Promise<unknown>,
+    /** Queue length at which the producer waits for the store (backpressure). */
+    private readonly highWater = 4096,
   ) {}
 
   async push(entry: BufferEntry): Promise<void> {
     if (this.failure !== null) throw this.failure;
-    this.pending.push(
-      this.append(entry).catch((error: unknown) => {
-        this.failure ??= error;
-      }),
-    );
-    if (this.pending.length >= this.window) await this.flush();
+    this.queue.push(entry);
+    this.inflight ??= this.drain();
+    if (this.queue.length >= this.highWater) await this.inflight;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0 && this.failure === null) {
+        const batch = this.queue;
+        this.queue = [];
+        await this.appendMany(batch);
+      }
+    } catch (error) {
+      this.failure ??= error;
+    } finally {
+      this.inflight = null;
+    }
   }
 
   async flush(): Promise<void> {
-    const batch = this.pending;
-    this.pending = [];
-    await Promise.all(batch);
+    while (this.inflight) await this.inflight;
     if (this.failure !== null) throw this.failure;
   }
 }
@@ -161,7 +173,7 @@ export class TurnRunner {
   ): Promise<void> {
     const { ctx } = this;
     const key = ctx.streamKey(turn.sessionId, turn.streamId);
-    const pipeline = new AppendPipeline((entry) => ctx.streamStore.append(key, entry));
+    const pipeline = new AppendPipeline((entries) => ctx.streamStore.appendMany(key, entries));
     const append = (entry: BufferEntry) => pipeline.push(entry);
     const heartbeat = setInterval(
       () => {

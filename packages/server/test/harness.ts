@@ -268,6 +268,10 @@ export class InstrumentedStreamStore implements StreamStore {
     this.appends++;
     return this.inner.append(key, entry);
   }
+  appendMany(key: string, entries: readonly BufferEntry[]): Promise<string[]> {
+    this.appends += entries.length;
+    return this.inner.appendMany(key, entries);
+  }
   async read(key: string, after: string, options?: StreamReadOptions): Promise<StoredEntry[]> {
     this.maybeFail();
     return this.inner.read(key, after, options);

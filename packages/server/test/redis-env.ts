@@ -118,6 +118,7 @@ export function withKeyPrefix(store: StreamStore, prefix: string): StreamStore {
   const k = (key: string) => `${prefix}${key}`;
   return {
     append: (key, entry) => store.append(k(key), entry),
+    appendMany: (key, entries) => store.appendMany(k(key), entries),
     read: (key, after, options) => store.read(k(key), after, options),
     range: (key, min, max, count) => store.range(k(key), min, max, count),
     oldestId: (key) => store.oldestId(k(key)),

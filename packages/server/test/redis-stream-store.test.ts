@@ -155,7 +155,7 @@ describeWithRedis("RedisStreamStore", (url) => {
     const read = store.read(second, "0-0", { block: 30_000 });
     await until(() => store.blockedReads === 2);
     const id = await store.append(second, text("new key"));
-    expect(await within(read, 1_000)).toEqual([{ id, entry: text("new key") }]);
+    expect(await within(read, 5_000)).toEqual([{ id, entry: text("new key") }]);
     controller.abort();
     expect(await waiting).toEqual([]);
   });
@@ -171,7 +171,7 @@ describeWithRedis("RedisStreamStore", (url) => {
     await until(() => store.blockedReads === 1_000);
     expect(await countConnections(url, name)).toBe(2);
     const id = await store.append(keys[500]!, text("one of many"));
-    expect(await within(reads[500]!, 2_000)).toEqual([{ id, entry: text("one of many") }]);
+    expect(await within(reads[500]!, 10_000)).toEqual([{ id, entry: text("one of many") }]);
     expect(store.blockedReads).toBe(999);
     controller.abort();
     const rest = await Promise.all(reads);
@@ -190,7 +190,7 @@ describeWithRedis("RedisStreamStore", (url) => {
         const blocked = store.read(buffer, first, { block: 30_000 }).catch((error: unknown) => error);
         await until(() => store.blockedReads === 1);
         await own.stop();
-        const failure = await within(blocked, 2_000);
+        const failure = await within(blocked, 10_000);
         expect(ChatReplayError.isInstance(failure) && failure.code).toBe("store_unavailable");
         const started = Date.now();
         const error = await store.append(buffer, text("during")).catch((caught: unknown) => caught);

@@ -107,6 +107,22 @@ export function describeStreamStoreConformance(
       ]);
     });
 
+    it("§8.1 a batch append gets consecutive ids in order, continuing the buffer's sequence", async () => {
+      const store = await open({ now: () => 1_718_000_000_000 });
+      const key = newKey();
+      const first = await store.append(key, text("single"));
+      const batch = await store.appendMany(key, [text("a"), text("b"), text("c")]);
+      expect([first, ...batch]).toEqual([
+        "1718000000000-0",
+        "1718000000000-1",
+        "1718000000000-2",
+        "1718000000000-3",
+      ]);
+      expect(await store.appendMany(key, [])).toEqual([]);
+      const read = await store.read(key, "0-0");
+      expect(read.map((stored) => stored.entry)).toEqual([text("single"), text("a"), text("b"), text("c")]);
+    });
+
     it("§8.1 a clock moving backwards still yields a strictly greater id", async () => {
       const clock = manualClock(5_000);
       const store = await open({ now: clock.now });
