@@ -1,0 +1,145 @@
+// Row 1: SSE throughput of our server (memory store) against a bare node:http handler
+// writing the same pre-formatted frames.
+import { authHeaders, type BenchContext, DELTA_TEXT, type RowResult } from "../context";
+import { open, requestText } from "../http-client";
+import { Instance } from "../rpc";
+import { fmt, fmtRatio, median, now, repeat, sample } from "../stats";
+
+interface Turn {
+  sessionId: string;
+  key: string;
+  count: number;
+}
+
+interface Rate {
+  framesPerSec: number;
+  mbPerSec: number;
+}
+
+function rate(frames: number, bytes: number, ms: number): Rate {
+  return { framesPerSec: frames / (ms / 1000), mbPerSec: bytes / 1e6 / (ms / 1000) };
+}
+
+export async function throughputRow(ctx: BenchContext): Promise<RowResult> {
+  const frames = ctx.quick ? 20_000 : 100_000;
+  const ours = await Instance.start("ours-memory");
+  const raw = await Instance.start("raw");
+  try {
+    const { port } = await ours.call<{ port: number }>("ours.start", {
+      store: "memory",
+      keyPrefix: `${ctx.prefix}:ours`,
+      token: ctx.token,
+      maxLength: frames * 2,
+    });
+    const headers = authHeaders(ctx);
+
+    // Replay of a finished turn: every frame after cursor 0-0, then finish.
+    const finished = await ours.call<Turn>("ours.createTurn", {
+      entries: frames,
+      text: DELTA_TEXT,
+      end: true,
+    });
+    const replayPath = `/api/sessions/${finished.sessionId}/stream`;
+    const body = await requestText(port, replayPath, { headers: { ...headers, "last-event-id": "0-0" } });
+    if (body.status !== 200) throw new Error(`replay answered ${body.status}`);
+    const bodyBytes = Buffer.byteLength(body.text);
+    const frameCount = body.text.split("\n\n").length - 1;
+    const timeBody = async (path: string, extra: Record<string, string> = {}) => {
+      const handle = open(port, path, { headers: { ...headers, ...extra } });
+      await handle.response;
+      await handle.ended;
+      if (handle.bytes !== bodyBytes) throw new Error(`expected ${bodyBytes} bytes, got ${handle.bytes}`);
+      return handle.endedAt - handle.startedAt;
+    };
+    ctx.progress(
+      `row 1: replay of a finished ${frames.toLocaleString()}-entry turn (${fmt(bodyBytes / 1e6)} MB)`,
+    );
+    const replayMs = await repeat(ctx.reps, 1, () => timeBody(replayPath, { "last-event-id": "0-0" }));
+
+    const { port: rawPort } = await raw.call<{ port: number; frames: number }>("raw.start", {
+      body: body.text,
+    });
+    const timeRaw = async (path: string) => {
+      const handle = open(rawPort, path);
+      await handle.response;
+      await handle.ended;
+      if (handle.bytes !== bodyBytes)
+        throw new Error(`raw: expected ${bodyBytes} bytes, got ${handle.bytes}`);
+      return handle.endedAt - handle.startedAt;
+    };
+    ctx.progress("row 1: bare node:http, per frame and in batches of 64");
+    const rawSingleMs = await repeat(ctx.reps, 1, () => timeRaw("/frame"));
+    const rawBatchMs = await repeat(ctx.reps, 1, () => timeRaw("/batch"));
+    const rawTickMs = await repeat(ctx.reps, 1, () => timeRaw("/tick"));
+
+    // Live: one append per event-loop turn, each one frame, to a reader at the head.
+    ctx.progress(`row 1: live turn, ${frames.toLocaleString()} appends, one frame each`);
+    let liveBytes = 0;
+    const liveMs = await repeat(ctx.reps, 1, async () => {
+      const turn = await ours.call<Turn>("ours.createTurn", { entries: 1 });
+      const handle = open(port, `/api/sessions/${turn.sessionId}/stream`, { headers });
+      await handle.waitFor('"type":"text-start"');
+      const before = handle.bytes;
+      const started = now();
+      await ours.call("ours.append", {
+        keys: [turn.key],
+        count: frames,
+        tick: true,
+        text: DELTA_TEXT,
+        end: true,
+      });
+      await handle.ended;
+      liveBytes = handle.bytes - before;
+      return handle.endedAt - started;
+    });
+
+    const replay = rate(frameCount, bodyBytes, median(replayMs));
+    const rawSingle = rate(frameCount, bodyBytes, median(rawSingleMs));
+    const rawBatch = rate(frameCount, bodyBytes, median(rawBatchMs));
+    const live = rate(frames + 2, liveBytes, median(liveMs));
+    const rawTick = rate(frameCount, bodyBytes, median(rawTickMs));
+    const replayRatio = replay.framesPerSec / rawBatch.framesPerSec;
+    const liveRatio = live.framesPerSec / rawSingle.framesPerSec;
+    const show = (r: Rate) => `${fmt(r.framesPerSec / 1000)}k frames/s, ${fmt(r.mbPerSec)} MB/s`;
+    return {
+      lines: [
+        {
+          row: "1",
+          what: `SSE throughput, replay of a finished ${frames.toLocaleString()}-frame turn (memory)`,
+          ours: show(replay),
+          reference: `bare node:http, batches of 64: ${show(rawBatch)} (per frame: ${show(rawSingle)})`,
+          ratio: fmtRatio(replayRatio),
+          goal: "≥ 50 % of raw",
+          verdict: replayRatio >= 0.5 ? "met" : "missed",
+        },
+        {
+          row: "1",
+          what: "SSE throughput, live turn, one frame per append (memory)",
+          ours: show(live),
+          reference: `bare node:http, one write per frame: ${show(rawSingle)} (one frame per event-loop turn, like the appends: ${show(rawTick)})`,
+          ratio: fmtRatio(liveRatio),
+          goal: "≥ 50 % of raw",
+          verdict: liveRatio >= 0.5 ? "met" : "missed",
+        },
+      ],
+      data: {
+        frames: frameCount,
+        bytes: bodyBytes,
+        replayMs: sample(replayMs),
+        liveMs: sample(liveMs),
+        rawPerFrameMs: sample(rawSingleMs),
+        rawBatch64Ms: sample(rawBatchMs),
+        rawPerTickMs: sample(rawTickMs),
+        rawPerTick: rawTick,
+        replay,
+        live,
+        rawPerFrame: rawSingle,
+        rawBatch64: rawBatch,
+        replayRatio,
+        liveRatio,
+      },
+    };
+  } finally {
+    await Promise.all([ours.stop(), raw.stop()]);
+  }
+}

@@ -1,0 +1,375 @@
+// One server instance in its own process, driven over IPC by `rpc.ts`: ours (memory or
+// Redis stores), the bare `node:http` reference, or the peer (resumable-stream). It also
+// produces: appends to our buffers or pushes chunks into the peer's stream, in-process like
+// a turn runner would.
+import { once } from "node:events";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { BufferEntry } from "@chat-replay/protocol";
+import {
+  createRedisStores,
+  createReplayServer,
+  createScriptedModel,
+  MemorySessionStore,
+  MemoryStreamStore,
+  type ReplayServer,
+  type SessionStore,
+  type StreamStore,
+} from "@chat-replay/server";
+import { serve } from "@hono/node-server";
+import { createClient } from "redis";
+import { createResumableStreamContext, type ResumableStreamContext } from "resumable-stream";
+import { type Op, serveOps } from "./ipc";
+import { monoNs, now, sleep } from "./stats";
+
+interface Ours {
+  readonly server: ReplayServer;
+  readonly http: http.Server;
+  readonly streamStore: StreamStore;
+  readonly sessionStore: SessionStore;
+  readonly keyPrefix: string;
+  readonly token: string;
+}
+
+interface PeerStream {
+  readonly go: Deferred;
+  readonly release: Deferred;
+  readonly ready: Deferred;
+  readonly done: Deferred;
+  read: number;
+}
+
+interface Peer {
+  readonly ctx: ResumableStreamContext;
+  readonly http: http.Server;
+  readonly clients: { quit(): Promise<unknown> }[];
+  readonly streams: Map<string, PeerStream>;
+}
+
+class Deferred {
+  resolve!: () => void;
+  readonly promise = new Promise<void>((resolve) => {
+    this.resolve = resolve;
+  });
+}
+
+let ours: Ours | null = null;
+let raw: http.Server | null = null;
+let peer: Peer | null = null;
+const rawFrames: { single: Buffer[]; batches: Buffer[] } = { single: [], batches: [] };
+
+const SSE_HEADERS = {
+  "content-type": "text/event-stream",
+  "x-vercel-ai-ui-message-stream": "v1",
+  "cache-control": "no-cache, no-transform",
+  "x-accel-buffering": "no",
+};
+
+function listen(server: http.Server): Promise<number> {
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function serveFetch(
+  fetch: (request: Request) => Promise<Response>,
+): Promise<{ http: http.Server; port: number }> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
+      resolve({ http: server as http.Server, port: info.port }),
+    ) as http.Server;
+  });
+}
+
+function need<T>(value: T | null, what: string): T {
+  if (value === null) throw new Error(`${what} not started`);
+  return value;
+}
+
+const ops: Record<string, Op> = {
+  usage: async () => {
+    const cpu = process.cpuUsage();
+    const memory = process.memoryUsage();
+    return { cpuMs: (cpu.user + cpu.system) / 1000, rss: memory.rss, heapUsed: memory.heapUsed };
+  },
+
+  gc: async () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    return null;
+  },
+
+  /** Our server on the memory stores or on Redis. */
+  "ours.start": async (args) => {
+    const maxLength = Number(args.maxLength ?? 10_000);
+    const keyPrefix = String(args.keyPrefix);
+    let streamStore: StreamStore;
+    let sessionStore: SessionStore;
+    if (args.store === "redis") {
+      const redis = createRedisStores({
+        url: String(args.redisUrl),
+        keyPrefix,
+        maxLength,
+        connectionName: String(args.connectionName ?? "chat-replay-bench"),
+        log: () => {},
+      });
+      if (!(await redis.whenAvailable(5000))) throw new Error("Redis stores not available");
+      streamStore = redis.streamStore;
+      sessionStore = redis.sessionStore;
+    } else {
+      streamStore = new MemoryStreamStore({ maxLength });
+      sessionStore = new MemorySessionStore();
+    }
+    const server = createReplayServer({
+      streamStore,
+      sessionStore,
+      keyPrefix,
+      model: createScriptedModel({ defaults: { delayMs: 0 } }),
+      limits: { maxStreamsPerSession: 100_000 },
+      timing: { leaseMs: 3_600_000 },
+    });
+    const { http: httpServer, port } = await serveFetch(server.fetch);
+    ours = { server, http: httpServer, streamStore, sessionStore, keyPrefix, token: String(args.token) };
+    return { port };
+  },
+
+  /**
+   * A session whose turn holds exactly `entries` entries (text-start, then text deltas of
+   * `text`), written straight into the buffer; running (lease of an hour, no runner) unless
+   * `end`, which appends the final end marker and finalizes it.
+   */
+  "ours.createTurn": async (args) => {
+    const o = need(ours, "ours");
+    const entries = Number(args.entries);
+    const text = String(args.text ?? "x");
+    const response = await o.server.fetch(
+      new Request("http://bench/api/sessions", {
+        method: "POST",
+        headers: { authorization: `Bearer ${o.token}`, "content-type": "application/json" },
+        body: "{}",
+      }),
+    );
+    const sessionId = ((await response.json()) as { id: string }).id;
+    const runId = crypto.randomUUID();
+    const streamId = crypto.randomUUID();
+    const begun = await o.sessionStore.beginTurn(sessionId, {
+      runId,
+      streamId,
+      prompt: "bench",
+      promptMessageId: `bench-${runId}`,
+      leaseMs: 3_600_000,
+    });
+    if (!begun.ok) throw new Error("beginTurn refused");
+    const key = `${o.keyPrefix}:${sessionId}:${streamId}`;
+    const ids: string[] = [];
+    const pending: Promise<string>[] = [];
+    const entryAt = (index: number): BufferEntry =>
+      index === 0 ? { type: "text-start", part: 0 } : { type: "text-delta", part: 0, text };
+    for (let index = 0; index < entries; index++) {
+      pending.push(o.streamStore.append(key, entryAt(index)));
+      if (pending.length >= 512) ids.push(...(await Promise.all(pending.splice(0))));
+    }
+    ids.push(...(await Promise.all(pending.splice(0))));
+    if (args.end) {
+      ids.push(await o.streamStore.append(key, { type: "end", reason: "final", phase: 0 }));
+      await o.sessionStore.finalizeTurn(sessionId, runId, "idle");
+    }
+    return {
+      sessionId,
+      runId,
+      streamId,
+      key,
+      count: ids.length,
+      lastId: ids.at(-1) ?? null,
+      penultimateId: ids.at(-2) ?? null,
+    };
+  },
+
+  /**
+   * Appends `count` text deltas to each key: paced (`intervalMs`), one per event-loop turn
+   * (`tick`), or as fast as the store takes them with `window` appends in flight (the turn
+   * runner's pipelining). `stamp` puts the monotonic send time (ns) into each delta.
+   * `end` appends the final end marker last.
+   */
+  "ours.append": async (args) => {
+    const o = need(ours, "ours");
+    const keys = args.keys as string[];
+    const count = Number(args.count);
+    const intervalMs = Number(args.intervalMs ?? 0);
+    const window = Number(args.window ?? 1);
+    const text = String(args.text ?? "x");
+    const stamp = Boolean(args.stamp);
+    const tick = Boolean(args.tick);
+    const cpuBefore = process.cpuUsage();
+    const started = now();
+    const pending: Promise<string>[] = [];
+    for (let index = 0; index < count; index++) {
+      if (intervalMs > 0) {
+        const wait = started + index * intervalMs - now();
+        if (wait > 0) await sleep(wait);
+      }
+      for (const key of keys) {
+        const entry: BufferEntry = { type: "text-delta", part: 0, text: stamp ? `@${monoNs()}@` : text };
+        pending.push(o.streamStore.append(key, entry));
+        if (pending.length >= window) await Promise.all(pending.splice(0));
+      }
+      if (tick) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(pending.splice(0));
+    if (args.end) {
+      await Promise.all(
+        keys.map((key) => o.streamStore.append(key, { type: "end", reason: "final", phase: 0 })),
+      );
+    }
+    const cpu = process.cpuUsage(cpuBefore);
+    return { elapsedMs: now() - started, cpuMs: (cpu.user + cpu.system) / 1000 };
+  },
+
+  /** The bare `node:http` reference: writes the given pre-formatted frames, one by one or 64 at a time. */
+  "raw.start": async (args) => {
+    const body = Buffer.from(String(args.body), "utf8");
+    const text = body.toString("utf8");
+    const single: Buffer[] = [];
+    let from = 0;
+    for (;;) {
+      const end = text.indexOf("\n\n", from);
+      if (end < 0) break;
+      single.push(Buffer.from(text.slice(from, end + 2), "utf8"));
+      from = end + 2;
+    }
+    const batches: Buffer[] = [];
+    for (let index = 0; index < single.length; index += 64) {
+      batches.push(Buffer.concat(single.slice(index, index + 64)));
+    }
+    rawFrames.single = single;
+    rawFrames.batches = batches;
+    raw = http.createServer(async (req, res) => {
+      const frames = req.url?.startsWith("/batch") ? rawFrames.batches : rawFrames.single;
+      const perTick = req.url?.startsWith("/tick");
+      res.writeHead(200, SSE_HEADERS);
+      for (const frame of frames) {
+        if (!res.write(frame)) await once(res, "drain");
+        // `/tick`: one frame per event-loop turn, the pace of a live turn's appends.
+        if (perTick) await new Promise((resolve) => setImmediate(resolve));
+      }
+      res.end();
+    });
+    return { port: await listen(raw), frames: single.length };
+  },
+
+  /** The peer: resumable-stream on node-redis clients, followers served over HTTP like ours. */
+  "peer.start": async (args) => {
+    const url = String(args.redisUrl);
+    const publisher = createClient({ url });
+    const subscriber = createClient({ url });
+    await Promise.all([publisher.connect(), subscriber.connect()]);
+    const ctx = createResumableStreamContext({
+      waitUntil: null,
+      keyPrefix: String(args.keyPrefix),
+      publisher: publisher as never,
+      subscriber: subscriber as never,
+    });
+    const { http: httpServer, port } = await serveFetch(async (request) => {
+      const url = new URL(request.url);
+      const id = decodeURIComponent(url.pathname.split("/").at(-1) ?? "");
+      const skip = url.searchParams.get("skip");
+      const stream = await ctx.resumeExistingStream(id, skip === null ? undefined : Number(skip));
+      if (!stream) return new Response(null, { status: 204 });
+      return new Response(stream.pipeThrough(new TextEncoderStream()), { headers: SSE_HEADERS });
+    });
+    peer = { ctx, http: httpServer, clients: [publisher, subscriber], streams: new Map() };
+    return { port };
+  },
+
+  /**
+   * Starts a peer stream of `chunks` copies of `chunk` (the sender's own copy is read and
+   * dropped, like an HTTP response). `gate`: nothing flows until `peer.go`. `hold`: the
+   * stream stays open (a live turn) until `peer.release`. Resolves once the stream exists,
+   * or (without gate) once the producer has pushed every chunk.
+   */
+  "peer.produce": async (args) => {
+    const p = need(peer, "peer");
+    const id = String(args.streamId);
+    const chunks = Number(args.chunks);
+    const chunk = String(args.chunk);
+    const state: PeerStream = {
+      go: new Deferred(),
+      release: new Deferred(),
+      ready: new Deferred(),
+      done: new Deferred(),
+      read: 0,
+    };
+    if (!args.gate) state.go.resolve();
+    if (!args.hold) state.release.resolve();
+    p.streams.set(id, state);
+    let pushed = 0;
+    const stream = await p.ctx.resumableStream(
+      id,
+      () =>
+        new ReadableStream<string>({
+          async pull(controller) {
+            if (pushed === 0) await state.go.promise;
+            if (pushed < chunks) {
+              controller.enqueue(chunk);
+              pushed++;
+              return;
+            }
+            await state.release.promise;
+            controller.close();
+          },
+        }),
+    );
+    if (!stream) throw new Error("peer stream already done");
+    void (async () => {
+      const reader = stream.getReader();
+      for (;;) {
+        const { done } = await reader.read();
+        if (done) break;
+        if (++state.read === chunks) state.ready.resolve();
+      }
+      if (chunks === 0) state.ready.resolve();
+      state.done.resolve();
+    })();
+    if (chunks === 0) state.ready.resolve();
+    if (!args.gate) await state.ready.promise;
+    return null;
+  },
+
+  "peer.go": async (args) => {
+    const state = need(peer, "peer").streams.get(String(args.streamId));
+    state?.go.resolve();
+    await state?.ready.promise;
+    return null;
+  },
+
+  "peer.release": async (args) => {
+    const state = need(peer, "peer").streams.get(String(args.streamId));
+    state?.release.resolve();
+    await state?.done.promise;
+    return null;
+  },
+
+  close: async () => {
+    setTimeout(() => process.exit(0), 2000).unref();
+    // Readers cut off by the shutdown log their abort; that is not a bench result.
+    console.error = () => {};
+    if (peer) {
+      for (const state of peer.streams.values()) {
+        state.go.resolve();
+        state.release.resolve();
+      }
+      await Promise.race([Promise.all([...peer.streams.values()].map((s) => s.done.promise)), sleep(1000)]);
+      peer.http.closeAllConnections();
+      await Promise.all(peer.clients.map((client) => client.quit().catch(() => {})));
+    }
+    if (ours) {
+      ours.http.closeAllConnections();
+      await sleep(20);
+      await ours.server.close();
+    }
+    raw?.closeAllConnections();
+    setImmediate(() => process.exit(0));
+    return null;
+  },
+};
+
+serveOps(ops);
