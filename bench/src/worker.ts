@@ -202,6 +202,7 @@ const ops: Record<string, Op> = {
     const cpuBefore = process.cpuUsage();
     const started = now();
     const pending: Promise<string>[] = [];
+    const batches = new Map<string, BufferEntry[]>();
     for (let index = 0; index < count; index++) {
       if (intervalMs > 0) {
         const wait = started + index * intervalMs - now();
@@ -209,11 +210,23 @@ const ops: Record<string, Op> = {
       }
       for (const key of keys) {
         const entry: BufferEntry = { type: "text-delta", part: 0, text: stamp ? `@${monoNs()}@` : text };
-        pending.push(o.streamStore.append(key, entry));
-        if (pending.length >= window) await Promise.all(pending.splice(0));
+        if (window > 1) {
+          // The turn runner's write path: entries that arrive while a write is in flight go
+          // out together as one `appendMany` (see AppendPipeline in turn-runner.ts).
+          batches.set(key, [...(batches.get(key) ?? []), entry]);
+          if ((batches.get(key)?.length ?? 0) >= window) {
+            pending.push(o.streamStore.appendMany(key, batches.get(key) ?? []).then(() => ""));
+            batches.set(key, []);
+            await Promise.all(pending.splice(0));
+          }
+        } else {
+          pending.push(o.streamStore.append(key, entry));
+          await Promise.all(pending.splice(0));
+        }
       }
       if (tick) await new Promise((resolve) => setImmediate(resolve));
     }
+    for (const [key, rest] of batches) if (rest.length > 0) await o.streamStore.appendMany(key, rest);
     await Promise.all(pending.splice(0));
     if (args.end) {
       await Promise.all(
