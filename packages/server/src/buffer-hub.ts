@@ -17,11 +17,21 @@ interface Waiter {
   readonly resolve: (result: WaitResult) => void;
 }
 
+/** Entries a tail keeps for readers slightly behind it. */
+const RECENT_LIMIT = 4096;
+
 /** One blocking read loop for one buffer, shared by every local reader of it. */
 class Tail {
   lastId: string | null = null;
   readonly waiters = new Set<Waiter>();
   running = false;
+  /**
+   * The newest entries this loop read, contiguous (oldest first): a reader that fell a
+   * little behind (busy writing to its socket when a batch arrived) catches up from here
+   * instead of issuing its own store read, so store commands per entry stay constant
+   * however many readers there are.
+   */
+  recent: StoredEntry[] = [];
 
   constructor(
     private readonly store: StreamStore,
@@ -57,6 +67,10 @@ class Tail {
         }
         if (entries.length === 0) continue;
         this.lastId = entries.at(-1)!.id;
+        // Contiguous with what is kept: this read started right after the newest kept entry.
+        this.recent =
+          this.recent.length > 0 && this.recent.at(-1)!.id === after ? this.recent.concat(entries) : entries;
+        if (this.recent.length > RECENT_LIMIT) this.recent = this.recent.slice(-RECENT_LIMIT);
         for (const waiter of this.waiters) {
           // A waiter ahead of `after` (it read the store itself) only wants what is new to it.
           // Registration guarantees waiter.after >= after, so nothing between is missed.
@@ -107,6 +121,18 @@ export class BufferHub {
       this.tails.set(key, tail);
     }
     if (tail.lastId !== null && compareEntryIds(after, tail.lastId) < 0) {
+      const first = tail.recent[0];
+      // Served from memory only if the kept entries reach back to `after` (no gap).
+      if (first && compareEntryIds(first.id, after) <= 0) {
+        let low = 0;
+        let high = tail.recent.length;
+        while (low < high) {
+          const mid = (low + high) >>> 1;
+          if (compareEntryIds(tail.recent[mid]!.id, after) <= 0) low = mid + 1;
+          else high = mid;
+        }
+        return Promise.resolve({ kind: "entries", entries: tail.recent.slice(low) });
+      }
       return Promise.resolve({ kind: "behind" });
     }
     const activeTail = tail;
