@@ -33,6 +33,7 @@ export {
   activeUserMessageId,
   bubbleId,
   isActiveTurnStatus,
+  runIdOfBubble,
   type SessionStatus,
   sessionStatusSchema,
   TURN_STATUSES,

@@ -31,6 +31,11 @@ export function bubbleId(sessionId: string, runId: string): string {
   return `${sessionId}:${runId}`;
 }
 
+/** The run id inside a bubble id `<session_id>:<run_id>`, or null if it is not this session's bubble. */
+export function runIdOfBubble(messageId: string | undefined, sessionId: string): string | null {
+  return messageId?.startsWith(`${sessionId}:`) ? messageId.slice(sessionId.length + 1) : null;
+}
+
 /** The id an observer gives a prompt it did not send and has no client id for (§7). */
 export function activeUserMessageId(sessionId: string, runId: string): string {
   return `active-user:${sessionId}:${runId}`;

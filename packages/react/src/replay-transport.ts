@@ -4,6 +4,7 @@ import {
   HEADERS,
   parseEventId,
   type ReplayMode,
+  runIdOfBubble,
   sessionPath,
 } from "@chat-replay/protocol";
 import type { ChatRequestOptions, ChatTransport, UIMessage, UIMessageChunk } from "ai";
@@ -66,11 +67,6 @@ const INITIAL_CONNECTION: ConnectionState = {
   bytesReceived: 0,
   staleCursors: 0,
 };
-
-/** The run id inside a bubble id `<session_id>:<run_id>`. */
-function runIdOf(messageId: string | undefined, sessionId: string): string | null {
-  return messageId?.startsWith(`${sessionId}:`) ? messageId.slice(sessionId.length + 1) : null;
-}
 
 /**
  * An AI SDK `ChatTransport` for the replay protocol (§7). It parses the SSE body itself,
@@ -347,7 +343,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
     const chunk = parseChunk(item.data);
     if (!chunk) return null;
     if (chunk.type === "start") {
-      state.runId = runIdOf(chunk.messageId, state.sessionId) ?? state.runId;
+      state.runId = runIdOfBubble(chunk.messageId, state.sessionId) ?? state.runId;
       // One `start` per stream: after a reconnect the AI SDK already has the bubble.
       if (state.startSent) return null;
       state.startSent = true;

@@ -1,5 +1,5 @@
 import { Chat, type UseChatHelpers, useChat } from "@ai-sdk/react";
-import { sessionPath } from "@chat-replay/protocol";
+import { runIdOfBubble, sessionPath } from "@chat-replay/protocol";
 import { type UseQueryResult, useQuery } from "@tanstack/react-query";
 import type { ChatInit, UIMessage } from "ai";
 import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from "react";
@@ -64,10 +64,6 @@ function useDeferredCleanup(cleanup: () => void, resource: unknown): void {
       }, 0);
     };
   }, [resource]);
-}
-
-function runIdOfBubble(messageId: string | undefined, sessionId: string): string | null {
-  return messageId?.startsWith(`${sessionId}:`) ? messageId.slice(sessionId.length + 1) : null;
 }
 
 /**
