@@ -1,5 +1,12 @@
 import type { ApprovalItem, TurnStatus } from "@chat-replay/protocol";
-import type { BeginTurnResult, HistoryRow, SessionRecord, SessionStore, TurnStart } from "./session-store";
+import {
+  type BeginTurnResult,
+  type HistoryRow,
+  newSessionRecord,
+  type SessionRecord,
+  type SessionStore,
+  type TurnStart,
+} from "./session-store";
 
 interface SessionSlot {
   record: SessionRecord;
@@ -20,21 +27,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async createSession(input: { id: string; ownerId: string; title: string }): Promise<SessionRecord> {
-    const record: SessionRecord = {
-      ...input,
-      createdAt: new Date(this.now()).toISOString(),
-      turnStatus: "idle",
-      currRunId: null,
-      streamId: null,
-      lastRunId: null,
-      lastStreamId: null,
-      prompt: null,
-      promptMessageId: null,
-      phase: 0,
-      pendingApprovals: [],
-      leaseExpiresAt: null,
-      version: 0,
-    };
+    const record = newSessionRecord(input, this.now());
     this.sessions.set(input.id, { record, history: [] });
     return record;
   }

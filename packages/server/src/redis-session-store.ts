@@ -9,7 +9,14 @@ import type { UIMessage } from "ai";
 import { z } from "zod";
 import { DEFAULT_REDIS_URL, RedisConnection, type RedisLog, type RedisTarget } from "./redis-connection";
 import { RedisScript } from "./redis-script";
-import type { BeginTurnResult, HistoryRow, SessionRecord, SessionStore, TurnStart } from "./session-store";
+import {
+  type BeginTurnResult,
+  type HistoryRow,
+  newSessionRecord,
+  type SessionRecord,
+  type SessionStore,
+  type TurnStart,
+} from "./session-store";
 
 /** Options of {@link RedisSessionStore}. */
 export interface RedisSessionStoreOptions {
@@ -176,21 +183,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async createSession(input: { id: string; ownerId: string; title: string }): Promise<SessionRecord> {
-    const record: SessionRecord = {
-      ...input,
-      createdAt: new Date(this.now()).toISOString(),
-      turnStatus: "idle",
-      currRunId: null,
-      streamId: null,
-      lastRunId: null,
-      lastStreamId: null,
-      prompt: null,
-      promptMessageId: null,
-      phase: 0,
-      pendingApprovals: [],
-      leaseExpiresAt: null,
-      version: 0,
-    };
+    const record = newSessionRecord(input, this.now());
     const key = this.sessionKey(input.id);
     await this.connection.run("createSession", (client) =>
       client

@@ -28,6 +28,28 @@ export interface SessionRecord {
   readonly version: number;
 }
 
+/** A new session's projection: idle, no runs, version 0. One definition for every store. */
+export function newSessionRecord(
+  input: { id: string; ownerId: string; title: string },
+  nowMs: number,
+): SessionRecord {
+  return {
+    ...input,
+    createdAt: new Date(nowMs).toISOString(),
+    turnStatus: "idle",
+    currRunId: null,
+    streamId: null,
+    lastRunId: null,
+    lastStreamId: null,
+    prompt: null,
+    promptMessageId: null,
+    phase: 0,
+    pendingApprovals: [],
+    leaseExpiresAt: null,
+    version: 0,
+  };
+}
+
 /** What `beginTurn` pins on the session. */
 export interface TurnStart {
   readonly runId: string;
