@@ -87,3 +87,17 @@ export function compareEventCursors(a: EventCursor, b: EventCursor): number {
   const byEntry = compareEntryIds(a.entryId, b.entryId);
   return byEntry !== 0 ? byEntry : a.frame === b.frame ? 0 : a.frame < b.frame ? -1 : 1;
 }
+
+const MAX_SEQ = "18446744073709551615";
+
+/**
+ * The greatest entry id strictly before `entryId` (canonical): `5-3` → `5-2`, `5-0` →
+ * `4-18446744073709551615` (the largest Redis sequence number). For lookups "strictly before".
+ */
+export function previousEntryId(entryId: string): string {
+  const dash = entryId.indexOf("-");
+  const ms = BigInt(entryId.slice(0, dash));
+  const seq = BigInt(entryId.slice(dash + 1));
+  if (seq > 0n) return `${ms}-${seq - 1n}`;
+  return ms > 0n ? `${ms - 1n}-${MAX_SEQ}` : ZERO_ENTRY_ID;
+}

@@ -25,10 +25,22 @@ export {
   MAX_EVENT_ID_LENGTH,
   parseEntryId,
   parseEventId,
+  previousEntryId,
   ZERO_ENTRY_ID,
 } from "./event-id";
 export { type ReplayFramesOptions, replayFrames } from "./replay-frames";
 export { HEADERS, type ReplayMode, ROUTES, type RouteName, sessionPath } from "./routes";
+export {
+  adapterStateSchema,
+  compactChunks,
+  foldSnapshot,
+  replayChunkSchema,
+  type SnapshotFold,
+  snapshotFrames,
+  snapshotHeadSchema,
+  snapshotSegmentSchema,
+  type TurnSnapshot,
+} from "./turn-snapshot";
 export {
   activeUserMessageId,
   bubbleId,

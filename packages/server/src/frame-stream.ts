@@ -4,11 +4,12 @@ import {
   compareEntryIds,
   type EventCursor,
   INITIAL_ADAPTER_STATE,
+  previousEntryId,
   type StoredEntry,
+  snapshotFrames,
   ZERO_ENTRY_ID,
 } from "@chat-replay/protocol";
 import type { BufferHub } from "./buffer-hub";
-import type { CheckpointCache } from "./checkpoint-cache";
 import { encodeChunk, encodeFrame, SSE_DONE, SSE_KEEPALIVE } from "./sse";
 import type { StreamStore } from "./stream-store";
 
@@ -34,8 +35,6 @@ export interface FrameStreamOptions {
   /** Transient store errors are retried this many times before the connection is aborted. */
   readonly maxRetries?: number;
   readonly retryDelayMs?: number;
-  /** Fold states to start from instead of the buffer's first entry (flat resume cost). */
-  readonly checkpoints?: CheckpointCache;
   /**
    * Called when a keepalive is due (no entries for `keepaliveMs`): `"abort"` drops the
    * connection without `finish` (the client reconnects with its cursor). Used to notice a
@@ -54,11 +53,13 @@ class ReaderGaveUp extends Error {
 }
 
 /**
- * The SSE body of one reader (§5, §6): folds the buffer from its first entry, suppresses
- * everything at or before the cursor, streams the rest live, and ends with `finish` and
- * `[DONE]` after the stopping end marker. Pull-based, so a slow client holds at most a
- * batch in memory. Never writes to the buffer. If the store keeps failing it errors the
- * body (no `finish`), which aborts the connection so the client resumes with its cursor.
+ * The SSE body of one reader (§5, §6). A resume folds silently from the newest checkpoint
+ * at or before its cursor and sends what follows the cursor; a full replay sends the turn's
+ * snapshot as a few frames, then every entry after it. Either way it streams on live and
+ * ends with `finish` and `[DONE]` after the stopping end marker, and its cost does not grow
+ * with the turn's length. Pull-based, so a slow client holds at most a batch in memory.
+ * Never writes to the buffer. If the store keeps failing it errors the body (no `finish`),
+ * which aborts the connection so the client resumes with its cursor.
  */
 export function createFrameStream(options: FrameStreamOptions): ReadableStream<Uint8Array> {
   const stop = new AbortController();
@@ -66,19 +67,14 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
   const retryDelayMs = options.retryDelayMs ?? 100;
   let state: AdapterState = INITIAL_ADAPTER_STATE;
   let position = ZERO_ENTRY_ID;
-  let sinceCheckpoint = 0;
-  // Everything at or before the cursor (or `after`) is folded silently: start from the
-  // nearest checkpoint before it instead of the first entry.
-  const silentUntil = options.cursor?.entryId ?? options.after;
-  const checkpoint = silentUntil ? options.checkpoints?.before(options.key, silentUntil) : null;
-  if (checkpoint) {
-    state = checkpoint.state;
-    position = checkpoint.entryId;
-  }
+  let stopPhase = options.stopPhase;
+  // `0-0` names the position before the first frame: nothing to suppress (§5 position event).
+  const cursor = options.cursor?.entryId === ZERO_ENTRY_ID ? null : options.cursor;
   let started = false;
+  let begun = false;
   let atHead = false;
   /** Set once the fold passed the cursor and `after`: no more id comparisons per entry. */
-  let pastSilent = !options.cursor && options.after === undefined;
+  let pastSilent = !cursor && options.after === undefined;
   let closed = false;
 
   const finish = () => {
@@ -88,20 +84,49 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     options.onClose?.();
   };
 
-  /** A checkpoint older than the oldest retained entry would leave a gap: fold from the start. */
-  let checkpointVerified = !checkpoint;
-  async function verifyCheckpoint(): Promise<void> {
-    checkpointVerified = true;
-    const oldest = await options.store.oldestId(options.key);
-    if (checkpoint && oldest !== null && compareEntryIds(oldest, checkpoint.entryId) > 0) {
-      state = INITIAL_ADAPTER_STATE;
-      position = ZERO_ENTRY_ID;
+  /**
+   * Where the fold starts (§6). Everything at or before the cursor (or `after`) is folded
+   * silently, from the newest checkpoint before it. Without either, the reader sends the
+   * snapshot (§6 snapshot replay) and folds on from its entry. Returns the snapshot's frames
+   * and whether the snapshot already holds the stopping end marker.
+   */
+  async function begin(): Promise<{ text: string; done: boolean }> {
+    const silentUntil = cursor ? foldBase(cursor) : options.after;
+    if (silentUntil !== undefined) {
+      const checkpoint = await options.store.checkpoint(options.key, silentUntil);
+      if (!checkpoint) throw new ReaderGaveUp("the entries after the cursor were trimmed");
+      state = checkpoint.state;
+      position = checkpoint.entryId;
+      return { text: "", done: false };
+    }
+    const snapshot = await options.store.readSnapshot(options.key);
+    if (!snapshot) return { text: "", done: false };
+    state = snapshot.state;
+    position = snapshot.entryId;
+    // A snapshot past a pause end the reader would have stopped at: the turn moved on since
+    // the reader's phase was read, so read it as a reader that started a moment later.
+    stopPhase = Math.max(stopPhase, snapshot.phase);
+    let text = "";
+    for (const frame of snapshotFrames(snapshot)) text += encodeFrame(frame);
+    const end = snapshot.end;
+    const done = end !== null && (end.reason === "final" || end.phase >= stopPhase);
+    return done ? { text: text + encodeChunk({ type: "finish" }) + SSE_DONE, done } : { text, done };
+  }
+
+  /** Runs a store step with the reader's retry policy for transient failures (§6). */
+  async function retrying<T>(step: () => Promise<T>): Promise<T> {
+    for (let failures = 0; ; ) {
+      try {
+        return await step();
+      } catch (error) {
+        if (error instanceof ReaderGaveUp || ++failures > maxRetries || stop.signal.aborted) throw error;
+        await delay(retryDelayMs * 2 ** (failures - 1), stop.signal);
+      }
     }
   }
 
   /** Next entries after `position`: a direct read while behind, the shared tail when at the head. */
   async function nextEntries(): Promise<StoredEntry[] | "idle"> {
-    if (!checkpointVerified) await verifyCheckpoint();
     for (let failures = 0; ; ) {
       try {
         // Behind: read the store directly, in big batches. At the head: wait on the shared
@@ -111,7 +136,7 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
           const entries = await options.store.read(options.key, position, { count: BATCH, block: 0 });
           atHead = entries.length < BATCH;
           if (entries.length > 0) {
-            await checkForGap(entries[0]!);
+            await checkForGap();
             return entries;
           }
         }
@@ -133,11 +158,13 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     }
   }
 
-  /** Entries trimmed from under a reader that was mid-stream would be a silent gap. */
-  async function checkForGap(first: StoredEntry): Promise<void> {
-    if (position === ZERO_ENTRY_ID) return;
-    const oldest = await options.store.oldestId(options.key);
-    if (oldest !== null && compareEntryIds(oldest, position) > 0 && oldest === first.id) {
+  /**
+   * Entries trimmed from under a reader (after its position, before it read them) would be
+   * a silent gap: give up, and the client's reconnect gets a stale-cursor full replay.
+   */
+  async function checkForGap(): Promise<void> {
+    const trimmed = await options.store.trimmedThrough(options.key);
+    if (trimmed !== null && compareEntryIds(trimmed, position) > 0) {
       throw new ReaderGaveUp("entries after the reader's position were trimmed");
     }
   }
@@ -148,10 +175,6 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
       const result = adapt(state, stored);
       state = result.state;
       position = stored.id;
-      if (options.checkpoints && ++sinceCheckpoint >= options.checkpoints.every) {
-        options.checkpoints.record(options.key, stored.id, state);
-        sinceCheckpoint = 0;
-      }
       if (pastSilent) {
         for (const frame of result.frames) text += encodeFrame(frame);
       } else {
@@ -159,10 +182,10 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
         if (!silent) text += encodeVisible(stored.id, result.frames);
         pastSilent =
           (options.after === undefined || compareEntryIds(stored.id, options.after) > 0) &&
-          (!options.cursor || compareEntryIds(stored.id, options.cursor.entryId) > 0);
+          (!cursor || compareEntryIds(stored.id, cursor.entryId) > 0);
       }
       const entry = stored.entry;
-      if (entry.type === "end" && (entry.reason === "final" || entry.phase >= options.stopPhase)) {
+      if (entry.type === "end" && (entry.reason === "final" || entry.phase >= stopPhase)) {
         return { text: text + encodeChunk({ type: "finish" }) + SSE_DONE, done: true };
       }
     }
@@ -170,7 +193,6 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
   }
 
   function encodeVisible(entryId: string, frames: ReturnType<typeof adapt>["frames"]): string {
-    const cursor = options.cursor;
     const order = cursor ? compareEntryIds(entryId, cursor.entryId) : 1;
     if (order < 0) return "";
     let text = "";
@@ -195,6 +217,18 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
           }
         }
         try {
+          if (!begun) {
+            begun = true;
+            const { text, done } = await retrying(begin);
+            if (closed) return;
+            if (text) controller.enqueue(encoder.encode(text));
+            if (done) {
+              controller.close();
+              finish();
+              return;
+            }
+            if (text) return;
+          }
           for (;;) {
             const entries = await nextEntries();
             if (closed) return;
@@ -224,6 +258,14 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     },
     { highWaterMark: 1 },
   );
+}
+
+/**
+ * The last entry whose whole fold the cursor implies: the cursor's entry for a bare `E`,
+ * else the one before it (frames of `E` up to k must be produced to be suppressed).
+ */
+export function foldBase(cursor: EventCursor): string {
+  return cursor.frame === Number.POSITIVE_INFINITY ? cursor.entryId : previousEntryId(cursor.entryId);
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {

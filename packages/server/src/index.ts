@@ -25,5 +25,11 @@ export type {
   SessionStore,
   TurnStart,
 } from "./session-store";
-export type { StreamReadOptions, StreamStore } from "./stream-store";
+export type {
+  Checkpoint,
+  SnapshotWrite,
+  StreamReadOptions,
+  StreamStore,
+} from "./stream-store";
 export { type ApprovalDecision, TurnRunner } from "./turn-runner";
+export { defaultSnapshotEvery, TurnSnapshotter } from "./turn-snapshotter";

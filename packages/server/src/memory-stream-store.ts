@@ -1,9 +1,19 @@
-import { type BufferEntry, compareEntryIds, type StoredEntry } from "@chat-replay/protocol";
-import type { StreamReadOptions, StreamStore } from "./stream-store";
+import {
+  type BufferEntry,
+  compareEntryIds,
+  INITIAL_ADAPTER_STATE,
+  type StoredEntry,
+  type TurnSnapshot,
+  ZERO_ENTRY_ID,
+} from "@chat-replay/protocol";
+import type { Checkpoint, SnapshotWrite, StreamReadOptions, StreamStore } from "./stream-store";
 
 /** Options of {@link MemoryStreamStore}. */
 export interface MemoryStreamStoreOptions {
-  /** Approximate MAXLEN: buffers keep at least this many newest entries (default 10,000). */
+  /**
+   * Buffers keep at least this many newest entries (default 10,000). A buffer longer than
+   * this plus a slack of 10 % is trimmed, but only through its newest checkpoint (§4).
+   */
   readonly maxLength?: number;
   /** Clock for entry ids; injectable so tests can move time backwards. */
   readonly now?: () => number;
@@ -18,6 +28,25 @@ interface Buffer {
   lastSeq: number;
   expiry: ReturnType<typeof setTimeout> | null;
   readonly waiters: Set<() => void>;
+  snapshot: TurnSnapshot | null;
+  /** Fold states at snapshot entries, oldest first; none older than `trimmed`. */
+  checkpoints: Checkpoint[];
+  /** Last entry id trimming dropped. */
+  trimmed: string | null;
+}
+
+function newBuffer(): Buffer {
+  return {
+    entries: [],
+    head: 0,
+    lastMs: 0,
+    lastSeq: 0,
+    expiry: null,
+    waiters: new Set(),
+    snapshot: null,
+    checkpoints: [],
+    trimmed: null,
+  };
 }
 
 const DEFAULT_COUNT = 100;
@@ -29,7 +58,7 @@ const DEFAULT_COUNT = 100;
  */
 export class MemoryStreamStore implements StreamStore {
   private readonly buffers = new Map<string, Buffer>();
-  private readonly maxLength: number;
+  readonly maxLength: number;
   private readonly now: () => number;
   private closed = false;
 
@@ -41,7 +70,7 @@ export class MemoryStreamStore implements StreamStore {
   async append(key: string, entry: BufferEntry): Promise<string> {
     let buffer = this.buffers.get(key);
     if (!buffer) {
-      buffer = { entries: [], head: 0, lastMs: 0, lastSeq: 0, expiry: null, waiters: new Set() };
+      buffer = newBuffer();
       this.buffers.set(key, buffer);
     }
     // §4: same ms → seq+1; a clock that went backwards keeps the last ms.
@@ -63,12 +92,25 @@ export class MemoryStreamStore implements StreamStore {
     return ids;
   }
 
-  /** Approximate trimming like `XADD MAXLEN ~`: drop in chunks, never below the cap. */
+  /**
+   * §4 trimming: once the buffer exceeds the cap by the slack, drop the entries the cap
+   * would drop, but only through the newest checkpoint among them, so every retained entry
+   * follows a known fold state. Without a checkpoint nothing is dropped.
+   */
   private trim(buffer: Buffer): void {
     const live = buffer.entries.length - buffer.head;
     const slack = Math.max(16, Math.floor(this.maxLength / 10));
     if (live <= this.maxLength + slack) return;
-    buffer.head = buffer.entries.length - this.maxLength;
+    const lastDropped = buffer.entries[buffer.entries.length - this.maxLength - 1]!.id;
+    const cut = buffer.checkpoints.findLast(
+      (checkpoint) => compareEntryIds(checkpoint.entryId, lastDropped) <= 0,
+    );
+    if (!cut || (buffer.trimmed !== null && compareEntryIds(cut.entryId, buffer.trimmed) <= 0)) return;
+    buffer.head = this.indexAfter(buffer, cut.entryId);
+    buffer.trimmed = cut.entryId;
+    buffer.checkpoints = buffer.checkpoints.filter(
+      (checkpoint) => compareEntryIds(checkpoint.entryId, cut.entryId) >= 0,
+    );
     if (buffer.head > buffer.entries.length / 2) {
       buffer.entries.splice(0, buffer.head);
       buffer.head = 0;
@@ -108,7 +150,7 @@ export class MemoryStreamStore implements StreamStore {
     if (!buffer) {
       // Like XREAD BLOCK on a missing key: wait for it to be created. The placeholder
       // holds no entries and is replaced by the first append's state.
-      buffer = { entries: [], head: 0, lastMs: 0, lastSeq: 0, expiry: null, waiters: new Set() };
+      buffer = newBuffer();
       this.buffers.set(key, buffer);
     }
     const waiters = buffer.waiters;
@@ -168,6 +210,34 @@ export class MemoryStreamStore implements StreamStore {
       for (const wake of buffer.waiters) wake();
     }, ttlMs);
     buffer.expiry.unref?.();
+  }
+
+  async readSnapshot(key: string): Promise<TurnSnapshot | null> {
+    return this.buffers.get(key)?.snapshot ?? null;
+  }
+
+  async writeSnapshot(key: string, write: SnapshotWrite): Promise<boolean> {
+    const buffer = this.buffers.get(key);
+    if (!buffer || buffer.entries.length === 0) return false;
+    if ((buffer.snapshot?.entryId ?? null) !== write.previous) return false;
+    buffer.snapshot = write.snapshot;
+    buffer.checkpoints.push({ entryId: write.snapshot.entryId, state: write.snapshot.state });
+    return true;
+  }
+
+  async checkpoint(key: string, entryId: string): Promise<Checkpoint | null> {
+    const buffer = this.buffers.get(key);
+    const found = buffer?.checkpoints.findLast(
+      (checkpoint) => compareEntryIds(checkpoint.entryId, entryId) <= 0,
+    );
+    if (found) return found;
+    return (buffer?.trimmed ?? null) === null
+      ? { entryId: ZERO_ENTRY_ID, state: INITIAL_ADAPTER_STATE }
+      : null;
+  }
+
+  async trimmedThrough(key: string): Promise<string | null> {
+    return this.buffers.get(key)?.trimmed ?? null;
   }
 
   async close(): Promise<void> {

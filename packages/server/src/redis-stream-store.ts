@@ -1,9 +1,21 @@
-import type { BufferEntry, StoredEntry } from "@chat-replay/protocol";
+import {
+  adapterStateSchema,
+  type BufferEntry,
+  ChatReplayError,
+  compactChunks,
+  INITIAL_ADAPTER_STATE,
+  type StoredEntry,
+  snapshotHeadSchema,
+  snapshotSegmentSchema,
+  type TurnSnapshot,
+  type UIMessageChunk,
+  ZERO_ENTRY_ID,
+} from "@chat-replay/protocol";
 import { RedisBlockingReader } from "./redis-blocking-reader";
 import { DEFAULT_REDIS_URL, RedisConnection, type RedisLog, type RedisTarget } from "./redis-connection";
 import { RedisScript } from "./redis-script";
 import { ENTRY_FIELD, parseStreamEntries, redisIdBound, streamsOf } from "./redis-stream-entries";
-import type { StreamReadOptions, StreamStore } from "./stream-store";
+import type { Checkpoint, SnapshotWrite, StreamReadOptions, StreamStore } from "./stream-store";
 
 /** Options of {@link RedisStreamStore}. */
 export interface RedisStreamStoreOptions {
@@ -23,16 +35,32 @@ export interface RedisStreamStoreOptions {
 
 const DEFAULT_COUNT = 100;
 
+/** Lua helpers: entry ids compared numerically per component (§4), like `compareEntryIds`. */
+const LUA_IDS = `
+local function idParts(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local function idLess(a, b)
+  local ams, aseq = idParts(a)
+  local bms, bseq = idParts(b)
+  if ams ~= bms then return ams < bms end
+  return aseq < bseq
+end
+`;
+
 /**
  * §4 append, for one or many entries in one round trip: ids are `max(now, last ms)` then
  * `seq`, computed here so an injected clock (and a clock going backwards) behaves exactly
  * like the memory store; Redis's own `*` would use the server clock. Trimming mirrors
- * `MemoryStreamStore`: once a buffer exceeds the cap by the slack, cut it to exactly the
- * cap (`XADD MAXLEN ~` only drops whole internal nodes, so small caps would never trim).
- * KEYS[1] buffer; ARGV: now ms, cap, slack, entry JSON... Returns the ids in order.
+ * `MemoryStreamStore`: once a buffer exceeds the cap by the slack, drop what `MAXLEN cap`
+ * would drop, but only through the newest checkpoint among those entries (never without
+ * one), record it as `trimmed`, and forget older checkpoints.
+ * KEYS: buffer, snapshot hash, checkpoint hash; ARGV: now ms, cap, slack, entry JSON...
+ * Returns the ids in order.
  */
 const APPEND = new RedisScript(
-  `
+  `${LUA_IDS}
 local lastMs, lastSeq = 0, 0
 local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local lastId = top[1] and top[1][1]
@@ -42,10 +70,7 @@ if not lastId and redis.call('EXISTS', KEYS[1]) == 1 then
     if info[i] == 'last-generated-id' then lastId = info[i + 1] end
   end
 end
-if lastId then
-  local ms, seq = string.match(lastId, '^(%d+)-(%d+)$')
-  lastMs, lastSeq = tonumber(ms), tonumber(seq)
-end
+if lastId then lastMs, lastSeq = idParts(lastId) end
 local now = tonumber(ARGV[1])
 local ms, seq
 if now > lastMs then ms, seq = now, 0 else ms, seq = lastMs, lastSeq + 1 end
@@ -57,13 +82,102 @@ for i = 4, #ARGV do
   seq = seq + 1
 end
 local cap = tonumber(ARGV[2])
-if redis.call('XLEN', KEYS[1]) > cap + tonumber(ARGV[3]) then
-  redis.call('XTRIM', KEYS[1], 'MAXLEN', cap)
+local len = redis.call('XLEN', KEYS[1])
+if len > cap + tonumber(ARGV[3]) then
+  local checkpoints = redis.call('HKEYS', KEYS[3])
+  if #checkpoints > 0 then
+    local dropped = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', len - cap)
+    local lastDropped = dropped[#dropped][1]
+    local cut = nil
+    for _, id in ipairs(checkpoints) do
+      if not idLess(lastDropped, id) and (cut == nil or idLess(cut, id)) then cut = id end
+    end
+    local trimmed = redis.call('HGET', KEYS[2], 'trimmed')
+    if cut and (not trimmed or idLess(trimmed, cut)) then
+      local cutMs, cutSeq = idParts(cut)
+      redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f-%.0f', cutMs, cutSeq + 1))
+      redis.call('HSET', KEYS[2], 'trimmed', cut)
+      for _, id in ipairs(checkpoints) do
+        if idLess(id, cut) then redis.call('HDEL', KEYS[3], id) end
+      end
+    end
+  end
 end
 return ids
 `,
-  1,
+  3,
 );
+
+/**
+ * Extends a buffer's snapshot (compare-and-set on its entry id): the head (S, state,
+ * phase, end), one more chunk segment, and a checkpoint at S; the new keys get the
+ * buffer's TTL. KEYS: snapshot hash, chunk list, checkpoint hash, buffer; ARGV: previous
+ * id ('' for none), new id, head JSON, state JSON, segment JSON ('' for none).
+ * Returns the number of segments, or -1 when `previous` is not current or the buffer is gone.
+ */
+const WRITE_SNAPSHOT = new RedisScript(
+  `
+if redis.call('EXISTS', KEYS[4]) == 0 then return -1 end
+local current = redis.call('HGET', KEYS[1], 'id')
+if ARGV[1] == '' then
+  if current then return -1 end
+elseif current ~= ARGV[1] then
+  return -1
+end
+redis.call('HSET', KEYS[1], 'id', ARGV[2], 'head', ARGV[3])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+if ARGV[5] ~= '' then redis.call('RPUSH', KEYS[2], ARGV[5]) end
+local ttl = redis.call('PTTL', KEYS[4])
+if ttl > 0 then
+  for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl) end
+end
+return redis.call('LLEN', KEYS[2])
+`,
+  4,
+);
+
+/** Replaces a snapshot's segments by one (when it is still at id ARGV[1]). KEYS: snapshot hash, chunk list. */
+const COMPACT_SNAPSHOT = new RedisScript(
+  `
+if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then return 0 end
+local ttl = redis.call('PTTL', KEYS[1])
+redis.call('DEL', KEYS[2])
+redis.call('RPUSH', KEYS[2], ARGV[2])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+return 1
+`,
+  2,
+);
+
+/** Reads a snapshot atomically: [head JSON or false, segments]. KEYS: snapshot hash, chunk list. */
+const READ_SNAPSHOT = new RedisScript(
+  `
+local head = redis.call('HGET', KEYS[1], 'head')
+if not head then return {false, {}} end
+return {head, redis.call('LRANGE', KEYS[2], 0, -1)}
+`,
+  2,
+);
+
+/**
+ * The newest checkpoint at or before ARGV[1]: [id, state JSON, trimmed] (false when absent).
+ * KEYS: checkpoint hash, snapshot hash.
+ */
+const CHECKPOINT = new RedisScript(
+  `${LUA_IDS}
+local best = nil
+for _, id in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if not idLess(ARGV[1], id) and (best == nil or idLess(best, id)) then best = id end
+end
+local trimmed = redis.call('HGET', KEYS[2], 'trimmed')
+if not best then return {false, false, trimmed} end
+return {best, redis.call('HGET', KEYS[1], best), trimmed}
+`,
+  2,
+);
+
+/** Segments a stored snapshot may grow to before they are rewritten as one. */
+const MAX_SEGMENTS = 32;
 
 /**
  * The stream buffer port (§4) on Redis Streams, so every server instance reads and writes
@@ -78,7 +192,7 @@ export class RedisStreamStore implements StreamStore {
   private readonly command: RedisConnection;
   private readonly blocking: RedisConnection;
   private readonly reader: RedisBlockingReader;
-  private readonly maxLength: number;
+  readonly maxLength: number;
   private readonly slack: number;
   private readonly now: () => number;
   private readonly log: RedisLog;
@@ -130,7 +244,11 @@ export class RedisStreamStore implements StreamStore {
     if (entries.length === 0) return [];
     const json = entries.map((entry) => JSON.stringify(entry));
     const ids = await this.command.run("append", (client) =>
-      APPEND.run(client, [key], [this.now(), this.maxLength, this.slack, ...json]),
+      APPEND.run(
+        client,
+        [key, snapshotKey(key), checkpointsKey(key)],
+        [this.now(), this.maxLength, this.slack, ...json],
+      ),
     );
     return (ids as unknown[]).map(String);
   }
@@ -181,8 +299,92 @@ export class RedisStreamStore implements StreamStore {
   }
 
   async expire(key: string, ttlMs: number): Promise<void> {
-    // PEXPIRE on a missing key is a no-op, as §4 wants; a later append recreates it without TTL.
-    await this.command.run("expire", (client) => client.pexpire(key, Math.max(1, Math.ceil(ttlMs))));
+    // PEXPIRE on a missing key is a no-op, as §4 wants; a later append recreates it without
+    // TTL. The snapshot keys share the buffer's lifetime.
+    const ms = Math.max(1, Math.ceil(ttlMs));
+    await this.command.run("expire", (client) =>
+      client
+        .multi()
+        .pexpire(key, ms)
+        .pexpire(snapshotKey(key), ms)
+        .pexpire(chunksKey(key), ms)
+        .pexpire(checkpointsKey(key), ms)
+        .exec(),
+    );
+  }
+
+  async readSnapshot(key: string): Promise<TurnSnapshot | null> {
+    const reply = await this.command.run("read snapshot", (client) =>
+      READ_SNAPSHOT.run(client, [snapshotKey(key), chunksKey(key)], []),
+    );
+    const [head, segments] = reply as [string | null | false, string[]];
+    if (typeof head !== "string") return null;
+    try {
+      const parsedHead = snapshotHeadSchema.parse(JSON.parse(head));
+      const chunks: UIMessageChunk[] = [];
+      for (const segment of segments) chunks.push(...snapshotSegmentSchema.parse(JSON.parse(segment)));
+      return { ...parsedHead, chunks: compactChunks(chunks) };
+    } catch {
+      // A snapshot we cannot trust is worse than none: readers would show wrong content.
+      this.log(`chat-replay: corrupt snapshot of ${key}; readers of this turn fail until it ends.`);
+      throw new ChatReplayError("store_unavailable", "The turn's snapshot is unreadable.");
+    }
+  }
+
+  async writeSnapshot(key: string, write: SnapshotWrite): Promise<boolean> {
+    const { snapshot } = write;
+    const head = JSON.stringify({
+      entryId: snapshot.entryId,
+      state: snapshot.state,
+      phase: snapshot.phase,
+      end: snapshot.end,
+    });
+    const segment = write.added.length > 0 ? JSON.stringify(write.added) : "";
+    const segments = Number(
+      await this.command.run("write snapshot", (client) =>
+        WRITE_SNAPSHOT.run(
+          client,
+          [snapshotKey(key), chunksKey(key), checkpointsKey(key), key],
+          [write.previous ?? "", snapshot.entryId, head, JSON.stringify(snapshot.state), segment],
+        ),
+      ),
+    );
+    if (segments < 0) return false;
+    if (segments > MAX_SEGMENTS) {
+      // Rare (every MAX_SEGMENTS writes): keeps a snapshot read at a handful of list items.
+      await this.command.run("compact snapshot", (client) =>
+        COMPACT_SNAPSHOT.run(
+          client,
+          [snapshotKey(key), chunksKey(key)],
+          [snapshot.entryId, JSON.stringify(snapshot.chunks)],
+        ),
+      );
+    }
+    return true;
+  }
+
+  async checkpoint(key: string, entryId: string): Promise<Checkpoint | null> {
+    const bound = redisIdBound(entryId, "max") ?? entryId;
+    const reply = await this.command.run("checkpoint", (client) =>
+      CHECKPOINT.run(client, [checkpointsKey(key), snapshotKey(key)], [bound === "+" ? MAX_ID : bound]),
+    );
+    const [id, state, trimmed] = reply as [
+      string | null | false,
+      string | null | false,
+      string | null | false,
+    ];
+    if (typeof id === "string" && typeof state === "string") {
+      const parsed = adapterStateSchema.safeParse(JSON.parse(state));
+      if (parsed.success) return { entryId: id, state: parsed.data };
+      this.log(`chat-replay: corrupt checkpoint ${key} ${id}; treated as missing.`);
+      return null;
+    }
+    return typeof trimmed === "string" ? null : { entryId: ZERO_ENTRY_ID, state: INITIAL_ADAPTER_STATE };
+  }
+
+  async trimmedThrough(key: string): Promise<string | null> {
+    const trimmed = await this.command.run("trimmed", (client) => client.hget(snapshotKey(key), "trimmed"));
+    return typeof trimmed === "string" ? trimmed : null;
   }
 
   /** Ends pending reads with empty results and closes the store's connections. */
@@ -202,4 +404,18 @@ export class RedisStreamStore implements StreamStore {
       this.log(`chat-replay: corrupt buffer entry ${where} (${reason}); readers get a no-op entry instead.`);
     });
   }
+}
+
+/** Largest Redis stream id: the bound for cursors beyond every id. */
+const MAX_ID = "18446744073709551615-18446744073709551615";
+
+/** Keys kept next to a buffer (same prefix, so a hash tag in the buffer key covers them). */
+function snapshotKey(key: string): string {
+  return `${key}:snapshot`;
+}
+function chunksKey(key: string): string {
+  return `${key}:snapshot:chunks`;
+}
+function checkpointsKey(key: string): string {
+  return `${key}:checkpoints`;
 }

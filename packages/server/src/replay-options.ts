@@ -1,12 +1,12 @@
 import type { LanguageModel, ToolSet } from "ai";
 import { BufferHub } from "./buffer-hub";
-import { CheckpointCache } from "./checkpoint-cache";
 import { createDemoTools, DEMO_TOOL_APPROVAL } from "./demo-tools";
 import { MemorySessionStore } from "./memory-session-store";
 import { MemoryStreamStore } from "./memory-stream-store";
 import { createScriptedModel } from "./scripted-model";
 import type { SessionStore } from "./session-store";
 import type { StreamStore } from "./stream-store";
+import { defaultSnapshotEvery } from "./turn-snapshotter";
 
 /** Resolves the owner of a request: an opaque id, or null for an anonymous caller. */
 export type Identify = (request: Request) => string | null | Promise<string | null>;
@@ -36,6 +36,12 @@ export interface ReplayServerOptions {
     readonly maxBodyBytes?: number;
     /** Concurrent SSE readers per session. Default 32 (more → 429). */
     readonly maxStreamsPerSession?: number;
+    /**
+     * Entries between refreshes of a turn's snapshot (§4): a full replay sends the snapshot
+     * plus at most about this many entries. Default: a quarter of the stream store's
+     * `maxLength`, at most 256.
+     */
+    readonly snapshotEvery?: number;
   };
   readonly timing?: {
     /** Keepalive comment after this long without frames. Default 10 s. */
@@ -48,6 +54,8 @@ export interface ReplayServerOptions {
     readonly bufferTtlMs?: number;
     /** Identical continuation submissions are deduplicated this long. Default 5 min. */
     readonly continueDedupeMs?: number;
+    /** First delay between attempts to store a turn's history; doubles per attempt. Default 200 ms. */
+    readonly historyRetryMs?: number;
   };
 }
 
@@ -56,8 +64,10 @@ export interface ReplayContext {
   readonly streamStore: StreamStore;
   readonly sessionStore: SessionStore;
   readonly hub: BufferHub;
-  /** Fold states of recent buffers, so resumes fold only the tail. */
-  readonly checkpoints: CheckpointCache;
+  /** Entries between snapshot refreshes of a turn (§4). */
+  readonly snapshotEvery: number;
+  /** First delay between attempts to store a turn's history (doubles per attempt). */
+  readonly historyRetryMs: number;
   readonly model: LanguageModel;
   readonly tools: ToolSet;
   readonly toolApproval: Readonly<Record<string, "user-approval" | "approved" | "denied">>;
@@ -85,7 +95,8 @@ export function resolveOptions(options: ReplayServerOptions = {}): ReplayContext
     streamStore,
     sessionStore: options.sessionStore ?? new MemorySessionStore(),
     hub: new BufferHub(streamStore, blockMs),
-    checkpoints: new CheckpointCache(),
+    snapshotEvery: Math.max(1, options.limits?.snapshotEvery ?? defaultSnapshotEvery(streamStore)),
+    historyRetryMs: options.timing?.historyRetryMs ?? 200,
     model: options.model ?? createScriptedModel(),
     tools: options.tools ?? (usesDemoModel ? createDemoTools() : {}),
     toolApproval: options.toolApproval ?? (usesDemoModel ? DEMO_TOOL_APPROVAL : {}),

@@ -9,7 +9,7 @@ import {
 } from "@chat-replay/protocol";
 import { type UIMessage, validateUIMessages } from "ai";
 import type { Context } from "hono";
-import { createFrameStream } from "./frame-stream";
+import { createFrameStream, foldBase } from "./frame-stream";
 import { errorResponse, readJson } from "./http-error";
 import type { ReplayContext } from "./replay-options";
 import {
@@ -189,9 +189,10 @@ export class SessionRoutes {
   }
 
   /**
-   * §6: a cursor is valid if its entry exists in the buffer of the current (or last) turn.
-   * `0-0` names the start of that buffer (sent as a position before the first frame): valid
-   * while the turn is active or its buffer is still kept.
+   * §6: a cursor is valid if the reader can fold to it: its entry is still in the buffer of
+   * the current (or last) turn after a kept fold state, or it names a checkpoint's whole
+   * entry (trimmed or not). `0-0` names the start of that buffer (sent as a position before
+   * the first frame): valid while the turn is active or its buffer is still kept.
    */
   private async cursorExists(
     sessionId: string,
@@ -201,7 +202,10 @@ export class SessionRoutes {
   ): Promise<boolean> {
     const key = this.ctx.streamKey(sessionId, streamId);
     if (cursor.entryId === ZERO_ENTRY_ID)
-      return active || (await this.ctx.streamStore.oldestId(key)) !== null;
+      return active || (await this.ctx.streamStore.newestId(key)) !== null;
+    const checkpoint = await this.ctx.streamStore.checkpoint(key, foldBase(cursor));
+    if (checkpoint === null) return false;
+    if (checkpoint.entryId === cursor.entryId && cursor.frame === Number.POSITIVE_INFINITY) return true;
     const found = await this.ctx.streamStore.range(key, cursor.entryId, cursor.entryId, 1);
     return found.length === 1;
   }
@@ -321,7 +325,6 @@ export class SessionRoutes {
     const body = createFrameStream({
       store: this.ctx.streamStore,
       hub: this.ctx.hub,
-      checkpoints: this.ctx.checkpoints,
       key: this.ctx.streamKey(spec.sessionId, spec.streamId),
       messageId: spec.runId === null ? null : bubbleId(spec.sessionId, spec.runId),
       cursor: spec.cursor,

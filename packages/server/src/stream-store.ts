@@ -1,4 +1,10 @@
-import type { BufferEntry, StoredEntry } from "@chat-replay/protocol";
+import type {
+  AdapterState,
+  BufferEntry,
+  StoredEntry,
+  TurnSnapshot,
+  UIMessageChunk,
+} from "@chat-replay/protocol";
 
 /** Options of {@link StreamStore.read}. */
 export interface StreamReadOptions {
@@ -10,13 +16,34 @@ export interface StreamReadOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A fold state kept with a buffer: the adapter state after entry `entryId` (§4). */
+export interface Checkpoint {
+  /** The entry folded last; `0-0` for the state before the first entry. */
+  readonly entryId: string;
+  readonly state: AdapterState;
+}
+
+/** One extension of a buffer's snapshot (§4 "Snapshot and checkpoints"). */
+export interface SnapshotWrite {
+  /** Entry id of the snapshot this write extends (compare-and-set); null for the first. */
+  readonly previous: string | null;
+  /** The whole new snapshot. */
+  readonly snapshot: TurnSnapshot;
+  /** The chunks of the entries after `previous`, compacted: stores may append just these. */
+  readonly added: readonly UIMessageChunk[];
+}
+
 /**
  * The per-turn stream buffer port (§4), with Redis Streams semantics: append-only,
- * ids `<ms>-<seq>` strictly increasing, exclusive reads, inclusive ranges, approximate
- * trimming, and a TTL the runner sets after the final end. Implementations:
- * `MemoryStreamStore` (default) and `RedisStreamStore`.
+ * ids `<ms>-<seq>` strictly increasing, exclusive reads, inclusive ranges, and a TTL the
+ * runner sets after the final end. Next to each buffer a store keeps the turn's snapshot
+ * and its checkpoints, with the buffer's lifetime; trimming drops only entries at or
+ * before a checkpoint, so the buffer is never the only copy of folded content.
+ * Implementations: `MemoryStreamStore` (default) and `RedisStreamStore`.
  */
 export interface StreamStore {
+  /** Entries a buffer keeps at least once it is trimmed (§4); trims wait for a checkpoint. */
+  readonly maxLength: number;
   /** Appends an entry and returns its id; creates the buffer (without TTL) if missing. */
   append(key: string, entry: BufferEntry): Promise<string>;
   /** Appends entries in order, atomically and in one round trip where the store allows. */
@@ -33,4 +60,20 @@ export interface StreamStore {
   expire(key: string, ttlMs: number): Promise<void>;
   /** Releases timers and connections; pending reads return empty. */
   close(): Promise<void>;
+  /** The buffer's snapshot (the fold through its entry S), or null if none was written. */
+  readSnapshot(key: string): Promise<TurnSnapshot | null>;
+  /**
+   * Stores a snapshot that extends the current one (compare-and-set on `previous`) and
+   * records its state as a checkpoint. False when the current snapshot is not `previous`
+   * (another writer extended it) or the buffer is missing.
+   */
+  writeSnapshot(key: string, write: SnapshotWrite): Promise<boolean>;
+  /**
+   * The newest fold state at or before `entryId` from which every later entry is still
+   * retained: a stored checkpoint, or the initial state at `0-0` if the buffer was never
+   * trimmed. Null when the entries after every such state were trimmed.
+   */
+  checkpoint(key: string, entryId: string): Promise<Checkpoint | null>;
+  /** The last entry id trimming dropped, or null if the buffer was never trimmed. */
+  trimmedThrough(key: string): Promise<string | null>;
 }

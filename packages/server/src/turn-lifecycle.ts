@@ -6,10 +6,12 @@ import {
   replayFrames,
   type TurnStatus,
   type UIMessageChunk,
+  ZERO_ENTRY_ID,
 } from "@chat-replay/protocol";
 import { readUIMessageStream, type UIMessage } from "ai";
 import type { ReplayContext } from "./replay-options";
 import type { SessionRecord } from "./session-store";
+import { readAfter, TurnSnapshotter } from "./turn-snapshotter";
 
 /** Identifies one turn and its buffer. */
 export interface TurnRef {
@@ -20,21 +22,26 @@ export interface TurnRef {
 }
 
 /**
- * Builds the turn's assistant message from its buffer with the AI SDK's own reader, so
- * history carries exactly the live ids (bubble id, part ids) and adoption is an in-place
- * upsert (§3 History).
+ * Builds the turn's assistant message from its snapshot plus the entries after it (§3
+ * History), with the AI SDK's own reader, so history carries exactly the live ids (bubble
+ * id, part ids) and adoption is an in-place upsert. The snapshot is brought up to date
+ * first, so this costs the tail since the last refresh, whatever the turn's length, and a
+ * trimmed buffer never loses the head of the answer.
  */
 export async function assembleTurnMessage(
   ctx: ReplayContext,
   turn: TurnRef,
   closing?: EndEntry,
 ): Promise<UIMessage | null> {
-  const entries = await ctx.streamStore.range(ctx.streamKey(turn.sessionId, turn.streamId), "-", "+");
+  const key = ctx.streamKey(turn.sessionId, turn.streamId);
+  const snapshot = await new TurnSnapshotter(ctx.streamStore, key, ctx.snapshotEvery).refresh();
+  const tail = await readAfter(ctx.streamStore, key, snapshot?.entryId ?? ZERO_ENTRY_ID);
   // The end marker about to be appended closes the open parts; its id is irrelevant to the
   // message (closing frames carry the ids of the parts they close).
-  const all = closing ? [...entries, { id: CLOSING_ENTRY_ID, entry: closing }] : entries;
+  const all = closing ? [...tail, { id: CLOSING_ENTRY_ID, entry: closing }] : tail;
   const chunks: UIMessageChunk[] = [{ type: "start", messageId: bubbleId(turn.sessionId, turn.runId) }];
-  for (const frame of replayFrames(all)) chunks.push(frame.chunk);
+  if (snapshot) chunks.push(...snapshot.chunks);
+  for (const frame of replayFrames(all, snapshot ? { state: snapshot.state } : {})) chunks.push(frame.chunk);
   if (chunks.length === 1) return null;
   chunks.push({ type: "finish" });
   const stream = new ReadableStream({
@@ -57,9 +64,30 @@ export async function assembleTurnMessage(
 /** Sorts after every real entry id. */
 const CLOSING_ENTRY_ID = "18446744073709551615-18446744073709551615";
 
-async function storeTurnMessage(ctx: ReplayContext, turn: TurnRef, closing: EndEntry): Promise<void> {
-  const message = await assembleTurnMessage(ctx, turn, closing);
-  if (message) await ctx.sessionStore.upsertHistory(turn.sessionId, [{ message, runId: turn.runId }]);
+/** Attempts to persist a turn's message before giving up (and keeping its buffer). */
+const HISTORY_ATTEMPTS = 4;
+
+/**
+ * Stores the turn's assistant message, retrying with backoff. Returns false (after logging)
+ * if every attempt failed: the caller then keeps the buffer, the only copy left.
+ */
+async function storeTurnMessage(ctx: ReplayContext, turn: TurnRef, closing: EndEntry): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const message = await assembleTurnMessage(ctx, turn, closing);
+      if (message) await ctx.sessionStore.upsertHistory(turn.sessionId, [{ message, runId: turn.runId }]);
+      return true;
+    } catch (error) {
+      if (attempt >= HISTORY_ATTEMPTS) {
+        console.error(
+          `chat-replay: could not store the history of run ${turn.runId} after ${attempt} attempts; its buffer is kept`,
+          error,
+        );
+        return false;
+      }
+      await new Promise((resolve) => setTimeout(resolve, ctx.historyRetryMs * 2 ** (attempt - 1)));
+    }
+  }
 }
 
 /**
@@ -83,12 +111,11 @@ export async function endTurn(
   const key = ctx.streamKey(turn.sessionId, turn.streamId);
   const end: EndEntry = { type: "end", reason: "final", phase: turn.phase };
   for (const entry of entries) await ctx.streamStore.append(key, entry);
-  await storeTurnMessage(ctx, turn, end).catch(() => {
-    // History is best effort here: the buffer (kept for the TTL) still holds the turn.
-  });
+  const stored = await storeTurnMessage(ctx, turn, end);
   await ctx.sessionStore.finalizeTurn(turn.sessionId, turn.runId, status);
   await ctx.streamStore.append(key, end);
-  await ctx.streamStore.expire(key, ctx.bufferTtlMs);
+  // §3: the buffer is kept until history is written; without history it is the only copy.
+  if (stored) await ctx.streamStore.expire(key, ctx.bufferTtlMs);
   return true;
 }
 
@@ -100,6 +127,7 @@ export async function pauseTurn(
 ): Promise<void> {
   const key = ctx.streamKey(turn.sessionId, turn.streamId);
   const end: EndEntry = { type: "end", reason: "pause", phase: turn.phase };
+  // A waiting turn keeps its buffer (no TTL), so history failing here loses nothing.
   await storeTurnMessage(ctx, turn, end);
   await ctx.sessionStore.pauseTurn(turn.sessionId, turn.runId, approvals);
   await ctx.streamStore.append(key, end);

@@ -2,6 +2,7 @@ import { type ApprovalItem, type BufferEntry, bubbleId } from "@chat-replay/prot
 import { convertToModelMessages, stepCountIs, streamText, type UIMessage } from "ai";
 import type { ReplayContext } from "./replay-options";
 import { endTurn, pauseTurn, type TurnRef } from "./turn-lifecycle";
+import { TurnSnapshotter } from "./turn-snapshotter";
 
 /** A human decision on one pending tool call (§3 continue). */
 export interface ApprovalDecision {
@@ -173,7 +174,12 @@ export class TurnRunner {
   ): Promise<void> {
     const { ctx } = this;
     const key = ctx.streamKey(turn.sessionId, turn.streamId);
-    const pipeline = new AppendPipeline((entries) => ctx.streamStore.appendMany(key, entries));
+    // §4: the snapshot follows the appends, so trimming never outruns the fold.
+    const snapshotter = new TurnSnapshotter(ctx.streamStore, key, ctx.snapshotEvery);
+    const pipeline = new AppendPipeline(async (entries) => {
+      await ctx.streamStore.appendMany(key, entries);
+      await snapshotter.appended(entries.length);
+    });
     const append = (entry: BufferEntry) => pipeline.push(entry);
     const heartbeat = setInterval(
       () => {

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import type { LanguageModelV4 } from "@ai-sdk/provider";
-import type { BufferEntry, StoredEntry } from "@chat-replay/protocol";
+import type { BufferEntry, StoredEntry, TurnSnapshot } from "@chat-replay/protocol";
 import { serve } from "@hono/node-server";
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
@@ -10,7 +10,7 @@ import { MemoryStreamStore } from "../src/memory-stream-store";
 import type { ReplayServerOptions } from "../src/replay-options";
 import { createReplayServer, type ReplayServer } from "../src/replay-server";
 import { createScriptedModel } from "../src/scripted-model";
-import type { StreamReadOptions, StreamStore } from "../src/stream-store";
+import type { Checkpoint, SnapshotWrite, StreamReadOptions, StreamStore } from "../src/stream-store";
 
 /** A replay server listening on a real loopback port, with a cookie-carrying client. */
 export interface TestServer {
@@ -291,6 +291,21 @@ export class InstrumentedStreamStore implements StreamStore {
   }
   close(): Promise<void> {
     return this.inner.close();
+  }
+  get maxLength(): number {
+    return this.inner.maxLength;
+  }
+  readSnapshot(key: string): Promise<TurnSnapshot | null> {
+    return this.inner.readSnapshot(key);
+  }
+  writeSnapshot(key: string, write: SnapshotWrite): Promise<boolean> {
+    return this.inner.writeSnapshot(key, write);
+  }
+  checkpoint(key: string, entryId: string): Promise<Checkpoint | null> {
+    return this.inner.checkpoint(key, entryId);
+  }
+  trimmedThrough(key: string): Promise<string | null> {
+    return this.inner.trimmedThrough(key);
   }
   private maybeFail(): void {
     if (this.failReads > 0) {

@@ -125,6 +125,11 @@ export function withKeyPrefix(store: StreamStore, prefix: string): StreamStore {
     newestId: (key) => store.newestId(k(key)),
     expire: (key, ttlMs) => store.expire(k(key), ttlMs),
     close: () => store.close(),
+    maxLength: store.maxLength,
+    readSnapshot: (key) => store.readSnapshot(k(key)),
+    writeSnapshot: (key, write) => store.writeSnapshot(k(key), write),
+    checkpoint: (key, entryId) => store.checkpoint(k(key), entryId),
+    trimmedThrough: (key) => store.trimmedThrough(k(key)),
   };
 }
 

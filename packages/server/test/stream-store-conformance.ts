@@ -1,6 +1,13 @@
-import { type BufferEntry, compareEntryIds, type StoredEntry } from "@chat-replay/protocol";
+import {
+  type BufferEntry,
+  compareEntryIds,
+  foldSnapshot,
+  INITIAL_ADAPTER_STATE,
+  type StoredEntry,
+} from "@chat-replay/protocol";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { StreamStore } from "../src/stream-store";
+import { TurnSnapshotter } from "../src/turn-snapshotter";
 
 /** Options a conformance run passes to the store factory. */
 export interface StreamStoreFactoryOptions {
@@ -282,24 +289,101 @@ export function describeStreamStoreConformance(
 
     // §8.3 — trimming
 
-    it("§8.3 a cap of N keeps at least the N newest entries and trims the oldest", async () => {
+    /** Appends `count` text deltas, refreshing the buffer's snapshot every `every` entries. */
+    async function appendWithSnapshots(
+      store: StreamStore,
+      key: string,
+      count: number,
+      every: number,
+    ): Promise<string[]> {
+      const snapshotter = new TurnSnapshotter(store, key, every);
+      const ids: string[] = [];
+      for (let index = 0; index < count; index++) {
+        ids.push(await store.append(key, text(`#${index}`)));
+        await snapshotter.appended(1);
+      }
+      return ids;
+    }
+
+    it("§8.3 without a checkpoint nothing is trimmed: the buffer is the only copy of its entries", async () => {
+      const store = await open({ maxLength: 100 });
+      const key = newKey();
+      const ids = await appendMany(store, key, 150);
+      expect(idsOf(await store.range(key, "-", "+"))).toEqual(ids);
+      expect(await store.trimmedThrough(key)).toBeNull();
+      expect(await store.checkpoint(key, ids.at(-1)!)).toEqual({
+        entryId: "0-0",
+        state: INITIAL_ADAPTER_STATE,
+      });
+    });
+
+    it("§8.3 a cap of N keeps at least the N newest entries and trims only through a checkpoint", async () => {
       const cap = 100;
+      const every = 20;
       const store = await open({ maxLength: cap });
       const key = newKey();
-      const ids = await appendMany(store, key, cap + 50);
+      const ids = await appendWithSnapshots(store, key, cap + 80, every);
       const oldest = await store.oldestId(key);
-      expect(oldest).not.toBeNull();
       expect(compareEntryIds(oldest!, ids[0]!)).toBeGreaterThan(0);
       expect(await store.newestId(key)).toBe(ids.at(-1));
       const kept = await store.range(key, "-", "+");
       expect(kept.length).toBeGreaterThanOrEqual(cap);
-      expect(kept[0]!.id).toBe(oldest);
+      expect(kept.length).toBeLessThanOrEqual(cap + 16 + every);
       // What is kept is a suffix of what was appended, so the N newest are all there.
       expect(idsOf(kept)).toEqual(ids.slice(ids.length - kept.length));
       expect(kept.map((stored) => stored.entry)).toEqual(
         ids.slice(ids.length - kept.length).map((_, index) => text(`#${ids.length - kept.length + index}`)),
       );
       expect(idsOf(await store.read(key, "0-0", { count: 1_000 }))).toEqual(idsOf(kept));
+      // Trimmed exactly through a checkpoint: the entry before the oldest, whose state is kept.
+      const trimmed = await store.trimmedThrough(key);
+      expect(trimmed).toBe(ids[ids.length - kept.length - 1]);
+      const base = await store.checkpoint(key, oldest!);
+      expect(base?.entryId).toBe(trimmed);
+      expect(base?.state.openParts).toHaveLength(1);
+      // Before the trim point no fold state is left: such cursors are stale.
+      expect(await store.checkpoint(key, ids[0]!)).toBeNull();
+      // The snapshot still holds every trimmed entry's text.
+      const snapshot = await store.readSnapshot(key);
+      const merged = snapshot!.chunks.find((chunk) => chunk.type === "text-delta");
+      expect(merged && "delta" in merged ? merged.delta : "").toMatch(/^#0#1#2/);
+    });
+
+    it("§8.3 snapshot writes are compare-and-set on the entry they extend, and read back whole", async () => {
+      const store = await open();
+      const key = newKey();
+      const stored = [
+        { id: await store.append(key, { type: "text-start", part: 0, text: "Hel" }), entry: text("") },
+      ];
+      stored[0]!.entry = { type: "text-start", part: 0, text: "Hel" };
+      const first = foldSnapshot(null, stored)!;
+      expect(await store.writeSnapshot(newKey(), { previous: null, ...first })).toBe(false);
+      expect(await store.writeSnapshot(key, { previous: "1-0", ...first })).toBe(false);
+      expect(await store.writeSnapshot(key, { previous: null, ...first })).toBe(true);
+      expect(await store.writeSnapshot(key, { previous: null, ...first })).toBe(false);
+      const nextId = await store.append(key, text("lo"));
+      const second = foldSnapshot(first.snapshot, [{ id: nextId, entry: text("lo") }])!;
+      expect(await store.writeSnapshot(key, { previous: first.snapshot.entryId, ...second })).toBe(true);
+      expect(await store.readSnapshot(key)).toEqual(second.snapshot);
+      expect(await store.checkpoint(key, nextId)).toEqual({ entryId: nextId, state: second.snapshot.state });
+      expect(await store.checkpoint(key, first.snapshot.entryId)).toEqual({
+        entryId: first.snapshot.entryId,
+        state: first.snapshot.state,
+      });
+      expect(await store.readSnapshot(newKey())).toBeNull();
+    });
+
+    it("§8.4 a buffer's snapshot and checkpoints expire with it", async () => {
+      const store = await open();
+      const key = newKey();
+      const ids = await appendWithSnapshots(store, key, 4, 2);
+      expect(await store.readSnapshot(key)).not.toBeNull();
+      await store.expire(key, TTL_MS);
+      expect(await eventually(async () => (await store.readSnapshot(key)) === null)).toBe(true);
+      expect(await store.checkpoint(key, ids.at(-1)!)).toEqual({
+        entryId: "0-0",
+        state: INITIAL_ADAPTER_STATE,
+      });
     });
 
     it("§8.3 a missing buffer has no oldest or newest id", async () => {
