@@ -1,5 +1,4 @@
 import {
-  compareEventCursors,
   type EventCursor,
   HEADERS,
   parseEventId,
@@ -8,8 +7,8 @@ import {
   sessionPath,
 } from "@chat-replay/protocol";
 import type { ChatRequestOptions, ChatTransport, UIMessage, UIMessageChunk } from "ai";
+import { type Delivery, FrameGroups, isTerminal } from "./frame-groups";
 import { ReplayHttpError, StaleCursorError, StreamDisconnectedError } from "./replay-errors";
-import { parseChunk, SseFrameQueue } from "./sse-frame-queue";
 
 /** Options of {@link createReplayTransport}. */
 export interface ReplayTransportOptions {
@@ -227,7 +226,9 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
   /**
    * Turns one response (and every reconnect after it) into the chunk stream the AI SDK
    * consumes. Pull-based with no internal buffer beyond the parser, so "pulled" means
-   * "the AI SDK read it": only then does the cursor move (§7 Cursor).
+   * "the AI SDK read it": only then does the cursor move (§7 Cursor). Unnumbered content
+   * frames wait for the numbered frame that follows them ({@link FrameGroups}); everything
+   * parsed is handed over before a reconnect, so a drop never splits such a group.
    */
   private follow(
     first: Response,
@@ -244,8 +245,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
       terminal: false,
     };
     let reader = first.body?.getReader() ?? null;
-    let queue = new SseFrameQueue();
-    let skipUntilCursor: EventCursor | null = null;
+    let frames = new FrameGroups();
     // Cancelling the returned stream (the consumer is gone) stops everything, reconnects included.
     const cancelled = new AbortController();
     const requestSignal = signal ? AbortSignal.any([signal, cancelled.signal]) : cancelled.signal;
@@ -253,11 +253,10 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
 
     const nextChunk = async (): Promise<UIMessageChunk | null> => {
       for (;;) {
-        const item = queue.shift();
-        if (item) {
-          const chunk = this.apply(item, state, skipUntilCursor);
-          if (chunk === "skip" || chunk === null) continue;
-          skipUntilCursor = null;
+        const delivery = frames.shift();
+        if (delivery) {
+          const chunk = this.deliver(delivery, state);
+          if (chunk === null) continue;
           return chunk;
         }
         if (state.terminal) {
@@ -272,12 +271,13 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
           const next = await this.reconnect(state, requestSignal);
           if (next === null || cancelled.signal.aborted) return null;
           reader = next.response.body?.getReader() ?? null;
-          queue = new SseFrameQueue();
-          skipUntilCursor = next.skipUntil;
+          // A group still held from the dropped body is discarded here: the new response
+          // starts from the cursor before it and delivers it again.
+          frames = new FrameGroups(next.skipUntil);
           continue;
         }
         this.update({ bytesReceived: this.connection.bytesReceived + read.value.byteLength });
-        queue.feed(read.value);
+        frames.feed(read.value);
       }
     };
 
@@ -328,20 +328,13 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
   }
 
   /**
-   * Applies one parsed item to the stream state and returns the chunk to hand over:
-   * `null` for nothing, `"skip"` for a replayed frame at or before the cursor.
+   * Hands one delivery to the AI SDK, which is pulling now: commits the id it carries and
+   * returns its chunk, or `null` when there is nothing to hand over.
    */
-  private apply(
-    item: ReturnType<SseFrameQueue["shift"]> & object,
-    state: FollowState,
-    skipUntil: EventCursor | null,
-  ): UIMessageChunk | null | "skip" {
-    if (item.kind === "id") {
-      this.commitCursor(state, item.id);
-      return null;
-    }
-    const chunk = parseChunk(item.data);
-    if (!chunk) return null;
+  private deliver(delivery: Delivery, state: FollowState): UIMessageChunk | null {
+    if (delivery.id !== undefined) this.commitCursor(state, delivery.id);
+    const chunk = delivery.chunk;
+    if (chunk === null) return null;
     if (chunk.type === "start") {
       state.runId = runIdOfBubble(chunk.messageId, state.sessionId) ?? state.runId;
       // One `start` per stream: after a reconnect the AI SDK already has the bubble.
@@ -349,13 +342,6 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
       state.startSent = true;
       return chunk;
     }
-    if (skipUntil && !isTerminal(chunk)) {
-      // A full replay we already applied up to the cursor: drop frames at or before it,
-      // and the unnumbered part openings that travel with them.
-      const position = item.id ? parseEventId(item.id) : null;
-      if (!position || compareEventCursors(position, skipUntil) <= 0) return "skip";
-    }
-    if (item.id !== undefined) this.commitCursor(state, item.id);
     return this.terminalCheck(chunk, state);
   }
 
@@ -439,11 +425,6 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
       );
     });
   }
-}
-
-/** `finish`, `abort` and `error` end a turn stream: no reconnect after them (§7). */
-function isTerminal(chunk: UIMessageChunk): boolean {
-  return chunk.type === "finish" || chunk.type === "abort" || chunk.type === "error";
 }
 
 /** The decisions of an assistant message whose approvals were answered (§7 Continuation). */

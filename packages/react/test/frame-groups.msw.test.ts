@@ -10,7 +10,7 @@ import type { UIMessage } from "ai";
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createReplayTransport } from "../src/replay-transport";
+import { createReplayTransport, type ReplayTransport } from "../src/replay-transport";
 import { assembleStream, droppingFetch, userMessage } from "./server-fixture";
 
 /**
@@ -109,7 +109,7 @@ function lastCompleteId(text: string, cut: number): string | null {
 
 const sse = { "content-type": "text/event-stream", "x-vercel-ai-ui-message-stream": "v1" };
 const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+beforeAll(() => server.listen({ onUnhandledFrame: "error" }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
@@ -132,16 +132,22 @@ function serve(turn: Turn, first: Uint8Array | string): (string | null)[] {
   return cursors;
 }
 
-async function send(fetchImpl?: typeof fetch): Promise<UIMessage | undefined> {
-  const transport = createReplayTransport({ baseUrl: "http://test", ...(fetchImpl ? { fetch: fetchImpl } : {}) });
-  const stream = await transport.sendMessages({
+function post(transport: ReplayTransport) {
+  return transport.sendMessages({
     trigger: "submit-message",
     chatId: SESSION,
     messageId: undefined,
     messages: [userMessage("hi")],
     abortSignal: undefined,
   });
-  return assembleStream(stream);
+}
+
+async function send(fetchImpl?: typeof fetch): Promise<UIMessage | undefined> {
+  const transport = createReplayTransport({
+    baseUrl: "http://test",
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+  });
+  return assembleStream(await post(transport));
 }
 
 /** Each part as `[type, text]`, so a duplicated part or text shows in the diff. */
@@ -196,7 +202,9 @@ describe("unnumbered frames travel with the numbered frame that follows them (§
           const cursors = serve(turn, first);
           const message = await send(fetchImpl);
           // Once `finish` has fully arrived the turn is complete: no reconnect is needed.
-          const finished = decoder.decode(encoder.encode(full).slice(0, cut)).includes('{"type":"finish"}\n\n');
+          const finished = decoder
+            .decode(encoder.encode(full).slice(0, cut))
+            .includes('{"type":"finish"}\n\n');
           expect(cursors, `cut at ${cut}`).toEqual(finished ? [] : [lastCompleteId(full, cut)]);
           expect(partTexts(message), `cut at ${cut}`).toEqual(partTexts(reference));
           expect(message, `cut at ${cut}`).toEqual(reference);
@@ -222,6 +230,27 @@ describe("unnumbered frames travel with the numbered frame that follows them (§
       ["text", "Hello wörld next"],
     ]);
     expect(after).toEqual([S]);
+  });
+
+  it("the cursor moves to S only when the AI SDK pulls the group's last chunk", async () => {
+    serve(turns[0]!, body(turns[0]!, null));
+    const transport = createReplayTransport({ baseUrl: "http://test" });
+    const reader = (await post(transport)).getReader();
+    const seen: [string, string | null][] = [];
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      seen.push([read.value.type, transport.getSnapshot().lastEventId]);
+    }
+    expect(seen).toEqual([
+      ["start", null],
+      ["reasoning-start", ZERO_ENTRY_ID],
+      ["reasoning-delta", ZERO_ENTRY_ID],
+      ["reasoning-end", ZERO_ENTRY_ID],
+      ["text-start", ZERO_ENTRY_ID],
+      ["text-delta", S],
+      ["text-delta", "1718000100000-0:0"],
+      ["text-end", "1718000100001-0:0"],
+      ["finish", "1718000100001-0:0"],
+    ]);
   });
 
   it("unnumbered content chunks right before finish are delivered (the response was complete)", async () => {

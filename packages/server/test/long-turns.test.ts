@@ -7,7 +7,6 @@ import { MemorySessionStore } from "../src/memory-session-store";
 import { MemoryStreamStore } from "../src/memory-stream-store";
 import { RedisSessionStore } from "../src/redis-session-store";
 import { RedisStreamStore } from "../src/redis-stream-store";
-import type { ReplayServerOptions } from "../src/replay-options";
 import { createScriptedModel } from "../src/scripted-model";
 import type { SessionStore } from "../src/session-store";
 import type { StreamStore } from "../src/stream-store";
@@ -20,14 +19,27 @@ import { deleteKeys, describeWithRedis, uniquePrefix } from "./redis-env";
 
 const MAX_LEN = 64;
 
+interface Gate {
+  readonly promise: Promise<void>;
+  readonly resolve: () => void;
+}
+
+function gate(): Gate {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
+
 /** A scripted model whose stream stops before chosen chunk indices until the test releases it. */
 function pacedModel(pauses: readonly number[]) {
   const inner = createScriptedModel({ defaults: { delayMs: 0 } });
-  const reached = new Map<number, PromiseWithResolvers<void>>();
-  const released = new Map<number, PromiseWithResolvers<void>>();
+  const reached = new Map<number, Gate>();
+  const released = new Map<number, Gate>();
   for (const pause of pauses) {
-    reached.set(pause, Promise.withResolvers());
-    released.set(pause, Promise.withResolvers());
+    reached.set(pause, gate());
+    released.set(pause, gate());
   }
   let index = 0;
   const model: LanguageModelV4 = {
@@ -69,9 +81,18 @@ interface Progress {
   /** The turn ended while the client's cursor was stale: it adopts history instead (§7). */
   adoptsHistory: boolean;
   stale: number;
+  /** Responses the server ended early (not a planned drop): a reader far behind a trim. */
+  cuts: number;
 }
 
-const fresh = (): Progress => ({ chunks: [], ids: [], cursor: null, adoptsHistory: false, stale: 0 });
+const fresh = (): Progress => ({
+  chunks: [],
+  ids: [],
+  cursor: null,
+  adoptsHistory: false,
+  stale: 0,
+  cuts: 0,
+});
 const copy = (progress: Progress): Progress => ({
   ...progress,
   chunks: [...progress.chunks],
@@ -107,7 +128,7 @@ async function follow(
       onEvent: (event) => {
         if (event.data === "[DONE]" || finished) return;
         const chunk = JSON.parse(event.data) as UIMessageChunk;
-        checks.push(uiMessageChunkSchema().validate?.(chunk) ?? Promise.resolve({ success: true }));
+        checks.push(Promise.resolve(uiMessageChunkSchema().validate?.(chunk) ?? { success: true }));
         if (chunk.type === "start") {
           started = true;
           if (rebuild) {
@@ -133,6 +154,7 @@ async function follow(
       if (!(error instanceof TypeError)) throw error;
     });
     if (finished) return progress;
+    if (stopAfter === undefined) progress.cuts++;
   }
 }
 
@@ -237,13 +259,13 @@ async function referenceTranscript(turn: LongTurn): Promise<{ whole: unknown; at
   const { client } = await startServer({ streamStore: new MemoryStreamStore({ maxLength: 1_000_000 }) });
   const sessionId = await client.createSession();
   const progress = fresh();
-  let atPause: unknown = null;
+  let atPause: UIMessageChunk[] | null = null;
   await runTurn([client], sessionId, turn, progress, () => {
     atPause = progress.chunks.slice();
   });
   return {
     whole: await message(progress.chunks, "s:r"),
-    atPause: atPause === null ? null : await message(atPause, "s:r"),
+    atPause: atPause === null ? null : await message(atPause as UIMessageChunk[], "s:r"),
   };
 }
 
@@ -310,11 +332,17 @@ async function runLongTurn(stores: Stores, turn: LongTurn): Promise<number> {
   expect(history).toHaveLength(1);
   // History carries exactly the live ids.
   expect({ ...(normalize(history[0]) as object), id: "s:r" }).toEqual(whole);
-  if (process.env.LONG_TURN_VERBOSE)
-    console.log(`frames ${sender.ids.length}, readers ${readers.length}, sender stale ${sender.stale}`);
+  if (process.env.LONG_TURN_VERBOSE) {
+    const done = await Promise.all(readers);
+    console.log(
+      `frames ${sender.ids.length}, readers ${readers.length}, sender stale ${sender.stale}, adopted ${done.filter((r) => r.adoptsHistory).length}, cuts ${done.map((r) => r.cuts).join(",")}`,
+    );
+  }
   let stale = sender.stale;
   for (const reader of await Promise.all(readers)) {
     stale += reader.stale;
+    // A late reader is served, not cut again and again until the turn is over.
+    expect(reader.cuts).toBeLessThanOrEqual(2);
     if (reader.adoptsHistory) continue;
     expectIncreasing(reader.ids);
     const got = await message(reader.chunks, "s:r");
