@@ -22,6 +22,7 @@ export interface CliOptions {
   readonly maxLength?: number;
   readonly bufferTtlMs?: number;
   readonly maxStreamsPerSession?: number;
+  readonly snapshotEvery?: number;
 }
 
 const USAGE = `Usage: chat-replay-server [--port N] [--host HOST] [--store memory|redis] [options]
@@ -36,7 +37,10 @@ const USAGE = `Usage: chat-replay-server [--port N] [--host HOST] [--store memor
   --lease-ms N              a running turn whose runner misses heartbeats this long is failed
                             (default 10000)
   --keepalive-ms N          SSE keepalive comment after this long without frames (default 10000)
-  --max-len N               approximate MAXLEN of every turn buffer (default 10000)
+  --max-len N               entries a turn buffer keeps at least once trimmed; trimming drops
+                            only entries already in the turn's snapshot (default 10000)
+  --snapshot-every N        entries between refreshes of a turn's snapshot (default max-len/4,
+                            at most 256)
   --buffer-ttl-ms N         ended turns' buffers are kept this long (default 300000)
   --max-streams-per-session N  concurrent SSE readers per session (default 32)
   --help                    show this help`;
@@ -47,6 +51,7 @@ const NUMERIC_FLAGS = {
   "max-len": "maxLength",
   "buffer-ttl-ms": "bufferTtlMs",
   "max-streams-per-session": "maxStreamsPerSession",
+  "snapshot-every": "snapshotEvery",
 } as const;
 
 /** Parses argv into options; throws a message suitable for the terminal on bad input. */
@@ -123,10 +128,12 @@ function serverSetup(options: CliOptions): { serverOptions: ReplayServerOptions;
       ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
       ...(options.bufferTtlMs === undefined ? {} : { bufferTtlMs: options.bufferTtlMs }),
     },
-    limits:
-      options.maxStreamsPerSession === undefined
+    limits: {
+      ...(options.maxStreamsPerSession === undefined
         ? {}
-        : { maxStreamsPerSession: options.maxStreamsPerSession },
+        : { maxStreamsPerSession: options.maxStreamsPerSession }),
+      ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
+    },
   };
   const maxLength = options.maxLength === undefined ? {} : { maxLength: options.maxLength };
   if (options.store !== "redis") {

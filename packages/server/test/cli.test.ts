@@ -15,6 +15,14 @@ describe("chat-replay-server CLI", () => {
     expect(() => parseCliOptions(["--bogus"], {})).toThrow();
   });
 
+  it("parses --max-len and --snapshot-every as positive integers", () => {
+    expect(parseCliOptions(["--max-len", "64", "--snapshot-every", "16"], {})).toMatchObject({
+      maxLength: 64,
+      snapshotEvery: 16,
+    });
+    expect(() => parseCliOptions(["--snapshot-every", "0"], {})).toThrow(/--snapshot-every/);
+  });
+
   it("prints its URL once ready, serves the API, and exits cleanly on SIGTERM", async () => {
     const child = spawn(process.execPath, [bin, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
     let output = "";

@@ -305,7 +305,7 @@ export function describeStreamStoreConformance(
       return ids;
     }
 
-    it("§8.3 without a checkpoint nothing is trimmed: the buffer is the only copy of its entries", async () => {
+    it("§8.3 §8.59 without a checkpoint nothing is trimmed: the buffer is the only copy of its entries", async () => {
       const store = await open({ maxLength: 100 });
       const key = newKey();
       const ids = await appendMany(store, key, 150);
@@ -317,7 +317,7 @@ export function describeStreamStoreConformance(
       });
     });
 
-    it("§8.3 a cap of N keeps at least the N newest entries and trims only through a checkpoint", async () => {
+    it("§8.3 §8.59 a cap of N keeps at least the N newest entries and trims only through a checkpoint", async () => {
       const cap = 100;
       const every = 20;
       const store = await open({ maxLength: cap });
