@@ -204,6 +204,19 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     return text;
   }
 
+  /** Enqueues a step's frames and closes after the last; true when this pull is done. */
+  function deliver(
+    controller: ReadableStreamDefaultController<Uint8Array>,
+    { text, done }: { text: string; done: boolean },
+  ): boolean {
+    if (text) controller.enqueue(encoder.encode(text));
+    if (done) {
+      controller.close();
+      finish();
+    }
+    return done || text !== "";
+  }
+
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -219,15 +232,8 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
         try {
           if (!begun) {
             begun = true;
-            const { text, done } = await retrying(begin);
-            if (closed) return;
-            if (text) controller.enqueue(encoder.encode(text));
-            if (done) {
-              controller.close();
-              finish();
-              return;
-            }
-            if (text) return;
+            const first = await retrying(begin);
+            if (closed || deliver(controller, first)) return;
           }
           for (;;) {
             const entries = await nextEntries();
@@ -238,14 +244,7 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
               controller.enqueue(encoder.encode(SSE_KEEPALIVE));
               return;
             }
-            const { text, done } = fold(entries);
-            if (text) controller.enqueue(encoder.encode(text));
-            if (done) {
-              controller.close();
-              finish();
-              return;
-            }
-            if (text) return;
+            if (deliver(controller, fold(entries))) return;
           }
         } catch (error) {
           finish();
