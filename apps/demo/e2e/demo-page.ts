@@ -107,7 +107,11 @@ export async function settledAnswer(page: Page, sessionId: string): Promise<{ id
  */
 export async function uninterruptedAnswer(page: Page, prompt: string): Promise<string> {
   const sessionId = await page.evaluate(async (text) => {
-    const created = await fetch("/api/sessions", { method: "POST" });
+    const created = await fetch("/api/sessions", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     const { id } = (await created.json()) as { id: string };
     const turn = await fetch(`/api/sessions/${id}/messages`, {
       method: "POST",

@@ -18,6 +18,13 @@ export type ChatReplayErrorCode =
   | "stream_gave_up"
   | "http_error"
   | "unauthorized"
+  | "forbidden"
+  | "read_only"
+  | "unsupported_media_type"
+  | "too_many_sessions"
+  | "rate_limited"
+  | "history_full"
+  | "conflict"
   | "method_not_allowed"
   | "internal";
 

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
+import { MemorySessionStore } from "./memory-session-store";
 import { MemoryStreamStore } from "./memory-stream-store";
 import { DEFAULT_REDIS_URL } from "./redis-connection";
 import { createRedisStores, type RedisStores } from "./redis-stores";
@@ -23,6 +24,18 @@ export interface CliOptions {
   readonly bufferTtlMs?: number;
   readonly maxStreamsPerSession?: number;
   readonly snapshotEvery?: number;
+  readonly maxSessionsPerOwner?: number;
+  readonly maxTurnsPerMinute?: number;
+  readonly maxHistoryBytes?: number;
+  readonly maxStreamsPerOwner?: number;
+  readonly maxStreams?: number;
+  readonly sessionTtlMs?: number;
+  readonly scriptedMaxWords?: number;
+  /** Token-signing secrets, the first signing (from --secret or CHAT_REPLAY_SECRET, comma-separated). */
+  readonly secrets?: readonly string[];
+  /** Extra origins allowed to write; `corsOrigins` also get CORS. */
+  readonly allowedOrigins?: readonly string[];
+  readonly corsOrigins?: readonly string[];
 }
 
 const USAGE = `Usage: chat-replay-server [--port N] [--host HOST] [--store memory|redis] [options]
@@ -43,6 +56,19 @@ const USAGE = `Usage: chat-replay-server [--port N] [--host HOST] [--store memor
                             at most 256)
   --buffer-ttl-ms N         ended turns' buffers are kept this long (default 300000)
   --max-streams-per-session N  concurrent SSE readers per session (default 32)
+  --max-streams-per-owner N    concurrent SSE readers per owner (default 64)
+  --max-streams N           concurrent SSE readers of this process (default 10000)
+  --max-sessions-per-owner N   live sessions per owner (default 1000)
+  --max-turns-per-minute N  new turns per owner per minute (default 60)
+  --max-history-bytes N     stored history per session; new turns beyond it get 429 (default 8 MiB)
+  --session-ttl-ms N        idle sessions (and their history) expire after this (default 30 days)
+  --scripted-max-words N    bound of the demo model's [[words=N]] (default 5000)
+  --secret S                signs owner tokens and share links (>= 16 chars; or $CHAT_REPLAY_SECRET;
+                            comma-separated to rotate: the first signs, all verify). Without one a
+                            random per-process secret is used: tokens die with the process, and
+                            several instances cannot share sessions
+  --allowed-origin URL      another origin allowed to write (repeatable); default: same origin only
+  --cors-origin URL         a UI origin on another site: CORS with credentials (repeatable)
   --help                    show this help`;
 
 const NUMERIC_FLAGS = {
@@ -52,6 +78,13 @@ const NUMERIC_FLAGS = {
   "buffer-ttl-ms": "bufferTtlMs",
   "max-streams-per-session": "maxStreamsPerSession",
   "snapshot-every": "snapshotEvery",
+  "max-sessions-per-owner": "maxSessionsPerOwner",
+  "max-turns-per-minute": "maxTurnsPerMinute",
+  "max-history-bytes": "maxHistoryBytes",
+  "max-streams-per-owner": "maxStreamsPerOwner",
+  "max-streams": "maxStreams",
+  "session-ttl-ms": "sessionTtlMs",
+  "scripted-max-words": "scriptedMaxWords",
 } as const;
 
 /** Parses argv into options; throws a message suitable for the terminal on bad input. */
@@ -67,6 +100,9 @@ export function parseCliOptions(
       store: { type: "string" },
       "redis-url": { type: "string" },
       "key-prefix": { type: "string" },
+      secret: { type: "string" },
+      "allowed-origin": { type: "string", multiple: true },
+      "cors-origin": { type: "string", multiple: true },
       ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((flag) => [flag, { type: "string" as const }])),
       help: { type: "boolean", short: "h" },
     },
@@ -81,6 +117,30 @@ export function parseCliOptions(
     host: values.host ?? "127.0.0.1",
     ...storeOptions(values, env),
     ...numericOptions(values as Record<string, string | undefined>),
+    ...secretOptions(values.secret ?? env.CHAT_REPLAY_SECRET),
+    ...originOptions(values["allowed-origin"], values["cors-origin"]),
+  };
+}
+
+function secretOptions(raw: string | undefined): Pick<CliOptions, "secrets"> {
+  if (raw === undefined || raw === "") return {};
+  const secrets = raw.split(",").map((secret) => secret.trim());
+  if (secrets.some((secret) => secret.length < 16))
+    throw new Error("--secret: each secret needs >= 16 characters");
+  return { secrets };
+}
+
+function originOptions(
+  allowed: readonly string[] | undefined,
+  cors: readonly string[] | undefined,
+): Pick<CliOptions, "allowedOrigins" | "corsOrigins"> {
+  for (const origin of [...(allowed ?? []), ...(cors ?? [])]) {
+    if (!/^https?:\/\/[^/]+$/.test(origin))
+      throw new Error(`origins look like https://host[:port], got "${origin}"`);
+  }
+  return {
+    ...(allowed === undefined ? {} : { allowedOrigins: allowed }),
+    ...(cors === undefined ? {} : { corsOrigins: cors }),
   };
 }
 
@@ -129,20 +189,37 @@ function serverSetup(options: CliOptions): { serverOptions: ReplayServerOptions;
       ...(options.bufferTtlMs === undefined ? {} : { bufferTtlMs: options.bufferTtlMs }),
     },
     limits: {
-      ...(options.maxStreamsPerSession === undefined
-        ? {}
-        : { maxStreamsPerSession: options.maxStreamsPerSession }),
-      ...(options.snapshotEvery === undefined ? {} : { snapshotEvery: options.snapshotEvery }),
+      ...pick(options, [
+        "maxStreamsPerSession",
+        "snapshotEvery",
+        "maxSessionsPerOwner",
+        "maxTurnsPerMinute",
+        "maxHistoryBytes",
+        "maxStreamsPerOwner",
+        "maxStreams",
+      ]),
     },
+    ...(options.secrets === undefined ? {} : { secret: options.secrets }),
+    ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
+    ...(options.corsOrigins === undefined ? {} : { cors: { origins: options.corsOrigins } }),
+    ...(options.scriptedMaxWords === undefined
+      ? {}
+      : { scriptedModel: { limits: { maxWords: options.scriptedMaxWords } } }),
   };
+  const sessionTtl = options.sessionTtlMs === undefined ? {} : { sessionTtlMs: options.sessionTtlMs };
   const maxLength = options.maxLength === undefined ? {} : { maxLength: options.maxLength };
   if (options.store !== "redis") {
-    return { serverOptions: { ...tuning, streamStore: new MemoryStreamStore(maxLength) }, redis: null };
+    const stores = {
+      streamStore: new MemoryStreamStore(maxLength),
+      sessionStore: new MemorySessionStore(sessionTtl),
+    };
+    return { serverOptions: { ...tuning, ...stores }, redis: null };
   }
   const redis = createRedisStores({
     url: options.redisUrl ?? DEFAULT_REDIS_URL,
     ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
     ...maxLength,
+    ...sessionTtl,
   });
   return { serverOptions: { ...tuning, ...redis.serverOptions }, redis };
 }
@@ -169,12 +246,26 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       console.warn(`chat-replay: Redis at ${redis.label} is not reachable yet; answering 503 until it is.`);
     }
   }
+  if (options.secrets === undefined) {
+    console.warn(
+      "chat-replay: no --secret (or CHAT_REPLAY_SECRET): using a random secret for this process; owner tokens end with it and other instances will not accept them.",
+    );
+  }
   const replay = createReplayServer(serverOptions);
   const fetch = redis ? redis.guard(replay.fetch) : replay.fetch;
-  const http = serve({ fetch, port: options.port, hostname: options.host }, (info: AddressInfo) => {
-    const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
-    console.log(`listening on http://${host}:${info.port}`);
-  });
+  const http = serve(
+    {
+      fetch,
+      port: options.port,
+      hostname: options.host,
+      // Slow or idle clients cannot hold sockets for Node's defaults (5 min request timeout).
+      serverOptions: { requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 10_000 },
+    },
+    (info: AddressInfo) => {
+      const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
+      console.log(`listening on http://${host}:${info.port}`);
+    },
+  );
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -186,4 +277,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   };
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/** The defined fields of `options` among `keys`. */
+function pick<T extends object, K extends keyof T>(options: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const picked: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (options[key] !== undefined) picked[key] = options[key];
+  return picked;
 }

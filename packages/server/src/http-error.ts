@@ -1,13 +1,17 @@
 import type { ChatReplayErrorCode } from "@chat-replay/protocol";
 
-/** A JSON error response `{ error: { code, message } }` (§3), plus optional extra fields. */
+/**
+ * A JSON error response `{ error: { code, message } }` (§3), plus optional extra fields and
+ * headers. Messages are ours: they never echo client input or internal details.
+ */
 export function errorResponse(
   status: number,
   code: ChatReplayErrorCode,
   message: string,
   extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
 ): Response {
-  return Response.json({ error: { code, message }, ...extra }, { status });
+  return Response.json({ error: { code, message }, ...extra }, { status, headers });
 }
 
 /** A request body that is not JSON; the server answers 400. */

@@ -1,7 +1,7 @@
 export { ChatReplayError } from "@chat-replay/protocol";
 export { BufferHub } from "./buffer-hub";
 export { createDemoTools, DEMO_TOOL_APPROVAL } from "./demo-tools";
-export { OWNER_COOKIE } from "./identity";
+export { mintOwnerToken, OWNER_COOKIE, SECURE_OWNER_COOKIE } from "./identity";
 export { MemorySessionStore } from "./memory-session-store";
 export { MemoryStreamStore, type MemoryStreamStoreOptions } from "./memory-stream-store";
 export type { RedisLog, RedisTarget } from "./redis-connection";
@@ -11,8 +11,11 @@ export { RedisStreamStore, type RedisStreamStoreOptions } from "./redis-stream-s
 export type { Identify, ReplayServerOptions } from "./replay-options";
 export { createReplayServer, type ReplayServer } from "./replay-server";
 export {
+  clampDirectives,
   createScriptedModel,
+  DEFAULT_DIRECTIVE_LIMITS,
   DEFAULT_DIRECTIVES,
+  type DirectiveLimits,
   parseDirectives,
   type ScriptedDirectives,
   type ScriptedModelOptions,

@@ -7,6 +7,7 @@ import {
 } from "@chat-replay/protocol";
 import type { UIMessage } from "ai";
 import { z } from "zod";
+import { DEFAULT_SESSION_TTL_MS } from "./memory-session-store";
 import { DEFAULT_REDIS_URL, RedisConnection, type RedisLog, type RedisTarget } from "./redis-connection";
 import { RedisScript } from "./redis-script";
 import {
@@ -30,89 +31,178 @@ export interface RedisSessionStoreOptions {
   readonly connectionName?: string;
   /** Connection loss/recovery and corrupt history rows are reported here (default `console.warn`). */
   readonly log?: RedisLog;
+  /**
+   * A session's keys (hash, history, owner-set membership) expire after this long without a
+   * write to it (create, turn transitions, lease renewals, history upserts), on Redis's own
+   * clock. Running turns renew their lease, so they never expire midway; a turn left waiting
+   * for approval longer than this expires with its session. Default 30 days.
+   */
+  readonly sessionTtlMs?: number;
+}
+
+function resolveOptions(options: RedisSessionStoreOptions) {
+  return {
+    redis: options.redis ?? DEFAULT_REDIS_URL,
+    keyPrefix: options.keyPrefix ?? "chat-replay",
+    now: options.now ?? Date.now,
+    connectionName: options.connectionName ?? "chat-replay",
+    log: options.log ?? ((line: string) => console.warn(line)),
+    sessionTtlMs: Math.max(1, Math.ceil(options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS)),
+  };
 }
 
 // Each transition is one Lua script: a compare on the run (or stream) id and the update run
 // atomically in Redis, so two instances can never interleave inside a transition (§2). A
 // session is a hash; absent fields are nulls; `pendingApprovals` is opaque JSON for Lua.
+//
+// Every script on a session takes KEYS session, history rows, history order and starts its
+// ARGV with the idle TTL and the owner-set key prefix; a successful write calls `touch()`,
+// which renews the TTL of all three keys and of the owner's set (idle expiry). The owner set
+// is found through the session's `ownerId`, so its name is built inside the script (the
+// store already spans several keys per script, so it was never Redis Cluster–ready).
 
-/** KEYS[1] session; ARGV: runId, streamId, prompt, promptMessageId, leaseExpiresAt. */
-const BEGIN_TURN = new RedisScript(
+/** Wraps a session script body with the `touch()` that makes a write count as activity. */
+function sessionScript(body: string): RedisScript {
+  return new RedisScript(
+    `
+local ttl, ownerPrefix = ARGV[1], ARGV[2]
+local function touch()
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('PEXPIRE', KEYS[2], ttl)
+  redis.call('PEXPIRE', KEYS[3], ttl)
+  local owner = redis.call('HGET', KEYS[1], 'ownerId')
+  if owner then redis.call('PEXPIRE', ownerPrefix .. owner, ttl) end
+end
+${body}`,
+    3,
+  );
+}
+
+/**
+ * KEYS: session, history rows, history order, owner set; ARGV: TTL, session key prefix, limit
+ * (-1: none), id, ownerId, then the record's fields and values. Returns 1, or 0 at the limit.
+ */
+const CREATE_SESSION = new RedisScript(
   `
+local ttl, sessionPrefix, limit, id, owner = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+-- A session created again under its id replaces itself, so it never counts against its own slot.
+local function used() return redis.call('SCARD', KEYS[4]) - redis.call('SISMEMBER', KEYS[4], id) end
+if limit >= 0 and used() >= limit then
+  -- Members whose session expired (or was recreated for someone else) no longer count.
+  for _, member in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+    if redis.call('HGET', sessionPrefix .. member, 'ownerId') ~= owner then
+      redis.call('SREM', KEYS[4], member)
+    end
+  end
+  if used() >= limit then return 0 end
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('SADD', KEYS[4], id)
+redis.call('PEXPIRE', KEYS[4], ttl)
+return 1
+`,
+  4,
+);
+
+/** KEYS: session, history rows, history order; ARGV: owner-set key prefix, id. The old hash, or nil. */
+const DELETE_SESSION = new RedisScript(
+  `
+local hash = redis.call('HGETALL', KEYS[1])
+if #hash == 0 then return false end
+local owner = redis.call('HGET', KEYS[1], 'ownerId')
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+if owner then redis.call('SREM', ARGV[1] .. owner, ARGV[2]) end
+return hash
+`,
+  3,
+);
+
+/** Fixed window: KEYS[1] counter; ARGV[1] window (ms). Returns {count, pttl}. */
+const COUNT_HIT = new RedisScript(
+  `
+local count = redis.call('INCR', KEYS[1])
+local pttl = redis.call('PTTL', KEYS[1])
+-- The first hit opens the window; a counter that somehow lost its expiry gets one again.
+if pttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  pttl = tonumber(ARGV[1])
+end
+return {count, pttl}
+`,
+  1,
+);
+
+/** ARGV: TTL, owner prefix, runId, streamId, prompt, promptMessageId, leaseExpiresAt. */
+const BEGIN_TURN = sessionScript(`
+local runId, streamId, prompt, promptMessageId, leaseExpiresAt = unpack(ARGV, 3)
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 if redis.call('HEXISTS', KEYS[1], 'currRunId') == 1 then return {0, redis.call('HGETALL', KEYS[1])} end
-redis.call('HSET', KEYS[1], 'turnStatus', 'running', 'currRunId', ARGV[1], 'streamId', ARGV[2],
-  'lastRunId', ARGV[1], 'lastStreamId', ARGV[2], 'prompt', ARGV[3], 'promptMessageId', ARGV[4],
-  'phase', '0', 'pendingApprovals', '[]', 'leaseExpiresAt', ARGV[5])
+redis.call('HSET', KEYS[1], 'turnStatus', 'running', 'currRunId', runId, 'streamId', streamId,
+  'lastRunId', runId, 'lastStreamId', streamId, 'prompt', prompt, 'promptMessageId', promptMessageId,
+  'phase', '0', 'pendingApprovals', '[]', 'leaseExpiresAt', leaseExpiresAt)
 redis.call('HINCRBY', KEYS[1], 'version', 1)
+touch()
 return {1, redis.call('HGETALL', KEYS[1])}
-`,
-  1,
-);
+`);
 
-/** KEYS[1] session; ARGV: runId, approvals JSON. */
-const PAUSE_TURN = new RedisScript(
-  `
-if redis.call('HGET', KEYS[1], 'currRunId') ~= ARGV[1] then return 0 end
+/** ARGV: TTL, owner prefix, runId, approvals JSON. */
+const PAUSE_TURN = sessionScript(`
+local runId, approvals = ARGV[3], ARGV[4]
+if redis.call('HGET', KEYS[1], 'currRunId') ~= runId then return 0 end
 if redis.call('HGET', KEYS[1], 'turnStatus') ~= 'running' then return 0 end
-redis.call('HSET', KEYS[1], 'turnStatus', 'waiting_for_approval', 'pendingApprovals', ARGV[2])
+redis.call('HSET', KEYS[1], 'turnStatus', 'waiting_for_approval', 'pendingApprovals', approvals)
 redis.call('HDEL', KEYS[1], 'leaseExpiresAt')
 redis.call('HINCRBY', KEYS[1], 'version', 1)
+touch()
 return 1
-`,
-  1,
-);
+`);
 
-/** KEYS[1] session; ARGV: runId, leaseExpiresAt. */
-const RESUME_TURN = new RedisScript(
-  `
-if redis.call('HGET', KEYS[1], 'currRunId') ~= ARGV[1] then return false end
+/** ARGV: TTL, owner prefix, runId, leaseExpiresAt. */
+const RESUME_TURN = sessionScript(`
+local runId, leaseExpiresAt = ARGV[3], ARGV[4]
+if redis.call('HGET', KEYS[1], 'currRunId') ~= runId then return false end
 if redis.call('HGET', KEYS[1], 'turnStatus') ~= 'waiting_for_approval' then return false end
-redis.call('HSET', KEYS[1], 'turnStatus', 'running', 'pendingApprovals', '[]', 'leaseExpiresAt', ARGV[2])
+redis.call('HSET', KEYS[1], 'turnStatus', 'running', 'pendingApprovals', '[]', 'leaseExpiresAt', leaseExpiresAt)
 redis.call('HINCRBY', KEYS[1], 'phase', 1)
 redis.call('HINCRBY', KEYS[1], 'version', 1)
+touch()
 return redis.call('HGETALL', KEYS[1])
-`,
-  1,
-);
+`);
 
-/** Compare-and-clear (§2 Finalize). KEYS[1] session; ARGV: field to compare, its value, final status. */
-const END_TURN = new RedisScript(
-  `
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], 'turnStatus', ARGV[3], 'pendingApprovals', '[]')
+/** Compare-and-clear (§2 Finalize). ARGV: TTL, owner prefix, field to compare, its value, final status. */
+const END_TURN = sessionScript(`
+local field, value, status = ARGV[3], ARGV[4], ARGV[5]
+if redis.call('HGET', KEYS[1], field) ~= value then return 0 end
+redis.call('HSET', KEYS[1], 'turnStatus', status, 'pendingApprovals', '[]')
 redis.call('HDEL', KEYS[1], 'currRunId', 'streamId', 'prompt', 'promptMessageId', 'leaseExpiresAt')
 redis.call('HINCRBY', KEYS[1], 'version', 1)
+touch()
 return 1
-`,
-  1,
-);
+`);
 
-/** KEYS[1] session; ARGV: runId, leaseExpiresAt. */
-const RENEW_LEASE = new RedisScript(
-  `
-if redis.call('HGET', KEYS[1], 'currRunId') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'leaseExpiresAt', ARGV[2])
+/** ARGV: TTL, owner prefix, runId, leaseExpiresAt. */
+const RENEW_LEASE = sessionScript(`
+if redis.call('HGET', KEYS[1], 'currRunId') ~= ARGV[3] then return 0 end
+redis.call('HSET', KEYS[1], 'leaseExpiresAt', ARGV[4])
+touch()
 return 1
-`,
-  1,
-);
+`);
 
-/** KEYS: session, rows hash, order list; ARGV: id1, row1, id2, row2, ... (§3 History upsert). */
-const UPSERT_HISTORY = new RedisScript(
-  `
+/** ARGV: TTL, owner prefix, id1, row1, id2, row2, ... (§3 History upsert). */
+const UPSERT_HISTORY = sessionScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-for i = 1, #ARGV, 2 do
+for i = 3, #ARGV, 2 do
   if redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]) == 1 then
     redis.call('RPUSH', KEYS[3], ARGV[i])
   else
     redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
   end
 end
+touch()
 return 1
-`,
-  3,
-);
+`);
 
 const nullable = z.string().optional();
 const integer = z.coerce.number().int();
@@ -145,28 +235,35 @@ const historyRowSchema = z.object({
 });
 
 /**
- * The session store port on Redis, for several server instances: a session is a hash
- * (`<prefix>:session:<id>`), history is a hash of rows plus a list that keeps first-insertion
- * order, claims are `SET NX PX` keys. Every transition is one Lua script that compares the
- * run (or stream) id and updates atomically, with exactly the semantics of
- * `MemorySessionStore` (§2): versions grow on every lifecycle transition, finalize clears
- * only its own run, abandon compares the stream id, leases renew only for the current run.
- * Data outlives the store and the process: `close` only closes the connection.
+ * The session store port on Redis, for several server instances. Keys, all under the prefix:
+ * `session:<id>` (hash), `history:<id>` (hash of rows) + `history-order:<id>` (list keeping
+ * first-insertion order), `owner-sessions:<ownerId>` (set of the owner's session ids),
+ * `claim:<key>` (`SET NX PX`) and `hits:<key>` (rate-limit counters). Session keys expire
+ * after `sessionTtlMs` without activity; the owner set expires with its last member, and
+ * members whose session expired are pruned when the owner reaches its limit. Every
+ * transition is one Lua script that compares the run (or stream) id and updates atomically,
+ * with exactly the semantics of `MemorySessionStore` (§2): versions grow on every lifecycle
+ * transition, finalize clears only its own run, abandon compares the stream id, leases renew
+ * only for the current run. Data outlives the store and the process: `close` only closes the
+ * connection.
  */
 export class RedisSessionStore implements SessionStore {
   private readonly connection: RedisConnection;
   private readonly prefix: string;
   private readonly now: () => number;
   private readonly log: RedisLog;
+  private readonly sessionTtlMs: number;
 
   constructor(options: RedisSessionStoreOptions = {}) {
-    this.log = options.log ?? ((line) => console.warn(line));
-    this.connection = new RedisConnection(options.redis ?? DEFAULT_REDIS_URL, {
-      connectionName: `${options.connectionName ?? "chat-replay"}:sessions`,
+    const resolved = resolveOptions(options);
+    this.log = resolved.log;
+    this.connection = new RedisConnection(resolved.redis, {
+      connectionName: `${resolved.connectionName}:sessions`,
       log: this.log,
     });
-    this.prefix = options.keyPrefix ?? "chat-replay";
-    this.now = options.now ?? Date.now;
+    this.prefix = resolved.keyPrefix;
+    this.now = resolved.now;
+    this.sessionTtlMs = resolved.sessionTtlMs;
   }
 
   /** Whether the connection is up (for health checks). */
@@ -182,18 +279,65 @@ export class RedisSessionStore implements SessionStore {
     return [`${this.prefix}:history:${id}`, `${this.prefix}:history-order:${id}`];
   }
 
-  async createSession(input: { id: string; ownerId: string; title: string }): Promise<SessionRecord> {
+  /** The keys every session script takes, in its order: session, history rows, history order. */
+  private sessionKeys(id: string): [session: string, rows: string, order: string] {
+    return [this.sessionKey(id), ...this.historyKeys(id)];
+  }
+
+  private ownerKeyPrefix(): string {
+    return `${this.prefix}:owner-sessions:`;
+  }
+
+  async createSession(
+    input: { id: string; ownerId: string; title: string },
+    limits: { readonly maxPerOwner?: number } = {},
+  ): Promise<SessionRecord | null> {
     const record = newSessionRecord(input, this.now());
-    const key = this.sessionKey(input.id);
-    await this.connection.run("createSession", (client) =>
-      client
-        .multi()
-        .del(key, ...this.historyKeys(input.id))
-        .hset(key, encodeSession(record))
-        .exec()
-        .then(checkTransaction),
+    const { maxPerOwner } = limits;
+    // -1 tells the script "no limit" (as an absent or infinite `maxPerOwner` does in memory).
+    const limit =
+      maxPerOwner !== undefined && Number.isFinite(maxPerOwner) ? Math.max(0, Math.floor(maxPerOwner)) : -1;
+    const reply = await this.script(
+      "createSession",
+      CREATE_SESSION,
+      [...this.sessionKeys(input.id), `${this.ownerKeyPrefix()}${input.ownerId}`],
+      [
+        this.sessionTtlMs,
+        `${this.prefix}:session:`,
+        limit,
+        input.id,
+        input.ownerId,
+        ...Object.entries(encodeSession(record)).flat(),
+      ],
     );
-    return record;
+    return reply === 1 ? record : null;
+  }
+
+  /**
+   * Removes the session's hash, history and owner-set membership in one script. Claims that
+   * name the session (`end:<session>:<run>`, …) stay: they are keyed by their callers and
+   * expire on their own (5 min to 24 h).
+   */
+  async deleteSession(id: string): Promise<SessionRecord | null> {
+    const reply = await this.script("deleteSession", DELETE_SESSION, this.sessionKeys(id), [
+      this.ownerKeyPrefix(),
+      id,
+    ]);
+    return decodeSession(reply);
+  }
+
+  async countHit(
+    key: string,
+    windowMs: number,
+  ): Promise<{ readonly count: number; readonly resetAt: number }> {
+    const reply = await this.script(
+      "countHit",
+      COUNT_HIT,
+      [`${this.prefix}:hits:${key}`],
+      [Math.max(1, Math.ceil(windowMs))],
+    );
+    const [count, pttl] = z.tuple([integer, integer]).parse(reply);
+    return { count, resetAt: this.now() + pttl };
   }
 
   async getSession(id: string): Promise<SessionRecord | null> {
@@ -202,12 +346,13 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async beginTurn(sessionId: string, turn: TurnStart): Promise<BeginTurnResult> {
-    const reply = await this.script(
-      "beginTurn",
-      BEGIN_TURN,
-      [this.sessionKey(sessionId)],
-      [turn.runId, turn.streamId, turn.prompt, turn.promptMessageId, this.now() + turn.leaseMs],
-    );
+    const reply = await this.transition("beginTurn", BEGIN_TURN, sessionId, [
+      turn.runId,
+      turn.streamId,
+      turn.prompt,
+      turn.promptMessageId,
+      this.now() + turn.leaseMs,
+    ]);
     if (!Array.isArray(reply)) return { ok: false, session: null };
     const session = decodeSession(reply[1]);
     if (!session) return { ok: false, session: null };
@@ -215,52 +360,30 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async pauseTurn(sessionId: string, runId: string, approvals: readonly ApprovalItem[]): Promise<boolean> {
-    const reply = await this.script(
-      "pauseTurn",
-      PAUSE_TURN,
-      [this.sessionKey(sessionId)],
-      [runId, JSON.stringify(approvals)],
-    );
+    const reply = await this.transition("pauseTurn", PAUSE_TURN, sessionId, [
+      runId,
+      JSON.stringify(approvals),
+    ]);
     return reply === 1;
   }
 
   async resumeTurn(sessionId: string, runId: string, leaseMs: number): Promise<SessionRecord | null> {
-    const reply = await this.script(
-      "resumeTurn",
-      RESUME_TURN,
-      [this.sessionKey(sessionId)],
-      [runId, this.now() + leaseMs],
-    );
+    const reply = await this.transition("resumeTurn", RESUME_TURN, sessionId, [runId, this.now() + leaseMs]);
     return decodeSession(reply);
   }
 
   async finalizeTurn(sessionId: string, runId: string, status: TurnStatus): Promise<boolean> {
-    const reply = await this.script(
-      "finalizeTurn",
-      END_TURN,
-      [this.sessionKey(sessionId)],
-      ["currRunId", runId, status],
-    );
+    const reply = await this.transition("finalizeTurn", END_TURN, sessionId, ["currRunId", runId, status]);
     return reply === 1;
   }
 
   async abandonTurn(sessionId: string, streamId: string): Promise<boolean> {
-    const reply = await this.script(
-      "abandonTurn",
-      END_TURN,
-      [this.sessionKey(sessionId)],
-      ["streamId", streamId, "failed"],
-    );
+    const reply = await this.transition("abandonTurn", END_TURN, sessionId, ["streamId", streamId, "failed"]);
     return reply === 1;
   }
 
   async renewLease(sessionId: string, runId: string, leaseMs: number): Promise<boolean> {
-    const reply = await this.script(
-      "renewLease",
-      RENEW_LEASE,
-      [this.sessionKey(sessionId)],
-      [runId, this.now() + leaseMs],
-    );
+    const reply = await this.transition("renewLease", RENEW_LEASE, sessionId, [runId, this.now() + leaseMs]);
     return reply === 1;
   }
 
@@ -270,12 +393,7 @@ export class RedisSessionStore implements SessionStore {
       row.message.id,
       JSON.stringify({ message: row.message, runId: row.runId }),
     ]);
-    await this.script(
-      "upsertHistory",
-      UPSERT_HISTORY,
-      [this.sessionKey(sessionId), ...this.historyKeys(sessionId)],
-      args,
-    );
+    await this.transition("upsertHistory", UPSERT_HISTORY, sessionId, args);
   }
 
   async getHistory(sessionId: string): Promise<HistoryRow[]> {
@@ -318,6 +436,20 @@ export class RedisSessionStore implements SessionStore {
   /** Closes the connection; the data stays in Redis for every other instance. */
   async close(): Promise<void> {
     await this.connection.close();
+  }
+
+  /** Runs a session script (see `sessionScript`): its three keys, then TTL and owner prefix first. */
+  private transition(
+    operation: string,
+    script: RedisScript,
+    sessionId: string,
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    return this.script(operation, script, this.sessionKeys(sessionId), [
+      this.sessionTtlMs,
+      this.ownerKeyPrefix(),
+      ...args,
+    ]);
   }
 
   private script(

@@ -15,6 +15,8 @@ export interface RedisStoresOptions {
   readonly connectionName?: string;
   /** Connection loss/recovery lines (default `console.warn`). */
   readonly log?: RedisLog;
+  /** Idle lifetime of a session and its history (default 30 days); see `RedisSessionStoreOptions`. */
+  readonly sessionTtlMs?: number;
 }
 
 /** The stores of one process on one Redis, and what `createReplayServer` needs of them. */
@@ -59,7 +61,11 @@ export function createRedisStores(options: RedisStoresOptions = {}): RedisStores
     ...common,
     ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
   });
-  const sessionStore = new RedisSessionStore({ ...common, keyPrefix });
+  const sessionStore = new RedisSessionStore({
+    ...common,
+    keyPrefix,
+    ...(options.sessionTtlMs === undefined ? {} : { sessionTtlMs: options.sessionTtlMs }),
+  });
   const label = redactRedisUrl(url);
   const available = () => streamStore.available && sessionStore.available;
   return {
@@ -70,14 +76,15 @@ export function createRedisStores(options: RedisStoresOptions = {}): RedisStores
     serverOptions: { streamStore, sessionStore, keyPrefix },
     available,
     whenAvailable: (timeoutMs) => pollUntil(available, timeoutMs),
-    guard: (fetch) => async (request) => (available() ? fetch(request) : unavailableResponse(label)),
+    guard: (fetch) => async (request) => (available() ? fetch(request) : unavailableResponse()),
   };
 }
 
-function unavailableResponse(label: string): Response {
+function unavailableResponse(): Response {
   return Response.json(
     {
-      error: { code: "store_unavailable", message: `The session store (Redis at ${label}) is unavailable.` },
+      // Never the URL or user name: clients learn that the store is down, operators read the log.
+      error: { code: "store_unavailable", message: "The session store is unavailable; retry shortly." },
     },
     { status: 503, headers: { "retry-after": "1" } },
   );

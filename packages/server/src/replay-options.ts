@@ -3,7 +3,7 @@ import { BufferHub } from "./buffer-hub";
 import { createDemoTools, DEMO_TOOL_APPROVAL } from "./demo-tools";
 import { MemorySessionStore } from "./memory-session-store";
 import { MemoryStreamStore } from "./memory-stream-store";
-import { createScriptedModel } from "./scripted-model";
+import { createScriptedModel, type ScriptedModelOptions } from "./scripted-model";
 import type { SessionStore } from "./session-store";
 import type { StreamStore } from "./stream-store";
 import { defaultSnapshotEvery } from "./turn-snapshotter";
@@ -19,6 +19,8 @@ export interface ReplayServerOptions {
   readonly sessionStore?: SessionStore;
   /** Any AI SDK language model. Default: the deterministic scripted demo model. */
   readonly model?: LanguageModel;
+  /** Options of the default scripted model (e.g. raised directive bounds for load tests). */
+  readonly scriptedModel?: ScriptedModelOptions;
   /** Tools offered to the model. Default: the demo tools when the model is the default one. */
   readonly tools?: ToolSet;
   /** Per-tool approval policy, as streamText's `toolApproval`. */
@@ -27,8 +29,29 @@ export interface ReplayServerOptions {
   readonly system?: string;
   /** Most model steps per phase (tool call + answer = 2). Default 8. */
   readonly maxSteps?: number;
-  /** Owner resolution. Default: bearer token or the `chat_replay_owner` cookie. */
+  /**
+   * Owner resolution, the production path: return your user id for a request (from your
+   * session cookie, JWT, ...) or null for anonymous. Default: signed owner tokens, sent as
+   * `Authorization: Bearer` or the owner cookie, minted by `POST /api/sessions`.
+   */
   readonly identify?: Identify;
+  /**
+   * Secret(s) that sign owner tokens and share links (HMAC-SHA-256), at least 16 characters.
+   * The first signs; every one verifies (rotation: put the new one first). Every instance
+   * that serves the same sessions must share it. Default: a random secret per server, so
+   * tokens die with the process.
+   */
+  readonly secret?: string | readonly string[];
+  /** The owner cookie's `Secure` flag; default: secure except plain HTTP to a loopback host. */
+  readonly secureCookie?: boolean;
+  /**
+   * Origins allowed to write (POST, DELETE) besides the server's own. A write whose
+   * `Origin` (or `Sec-Fetch-Site: cross-site`) names another origin is refused with 403;
+   * requests with neither header (servers, CLIs) are not browser requests and pass.
+   */
+  readonly allowedOrigins?: readonly string[];
+  /** For a UI on another origin: CORS for these origins (preflight answered, credentials allowed). */
+  readonly cors?: { readonly origins: readonly string[] };
   /** Key prefix of the stream buffers: `<prefix>:<session_id>:<stream_id>`. Default `chat-replay`. */
   readonly keyPrefix?: string;
   readonly limits?: {
@@ -36,6 +59,16 @@ export interface ReplayServerOptions {
     readonly maxBodyBytes?: number;
     /** Concurrent SSE readers per session. Default 32 (more → 429). */
     readonly maxStreamsPerSession?: number;
+    /** Concurrent SSE readers per owner. Default 64 (more → 429). */
+    readonly maxStreamsPerOwner?: number;
+    /** Concurrent SSE readers of this server in total. Default 10,000 (more → 429). */
+    readonly maxStreams?: number;
+    /** Live sessions per owner. Default 1,000 (more → 429). */
+    readonly maxSessionsPerOwner?: number;
+    /** New turns per owner per minute. Default 60 (more → 429). */
+    readonly maxTurnsPerMinute?: number;
+    /** Stored history per session, in JSON bytes; a new turn beyond it → 429. Default 8 MiB. */
+    readonly maxHistoryBytes?: number;
     /**
      * Entries between refreshes of a turn's snapshot (§4): a full replay sends the snapshot
      * plus at most about this many entries. Default: a quarter of the stream store's
@@ -56,6 +89,8 @@ export interface ReplayServerOptions {
     readonly continueDedupeMs?: number;
     /** First delay between attempts to store a turn's history; doubles per attempt. Default 200 ms. */
     readonly historyRetryMs?: number;
+    /** Idle sessions of the default memory store expire after this. Default 30 days. */
+    readonly sessionTtlMs?: number;
   };
 }
 
@@ -76,6 +111,15 @@ export interface ReplayContext {
   readonly identify: Identify | null;
   readonly maxBodyBytes: number;
   readonly maxStreamsPerSession: number;
+  readonly maxStreamsPerOwner: number;
+  readonly maxStreams: number;
+  readonly maxSessionsPerOwner: number;
+  readonly maxTurnsPerMinute: number;
+  readonly maxHistoryBytes: number;
+  readonly secrets: readonly string[];
+  readonly secureCookie: boolean | undefined;
+  readonly allowedOrigins: readonly string[];
+  readonly corsOrigins: readonly string[];
   readonly keepaliveMs: number;
   readonly blockMs: number;
   readonly leaseMs: number;
@@ -93,11 +137,15 @@ export function resolveOptions(options: ReplayServerOptions = {}): ReplayContext
   const prefix = options.keyPrefix ?? "chat-replay";
   return {
     streamStore,
-    sessionStore: options.sessionStore ?? new MemorySessionStore(),
+    sessionStore:
+      options.sessionStore ??
+      new MemorySessionStore(
+        options.timing?.sessionTtlMs === undefined ? {} : { sessionTtlMs: options.timing.sessionTtlMs },
+      ),
     hub: new BufferHub(streamStore, blockMs),
     snapshotEvery: Math.max(1, options.limits?.snapshotEvery ?? defaultSnapshotEvery(streamStore)),
     historyRetryMs: options.timing?.historyRetryMs ?? 200,
-    model: options.model ?? createScriptedModel(),
+    model: options.model ?? createScriptedModel(options.scriptedModel),
     tools: options.tools ?? (usesDemoModel ? createDemoTools() : {}),
     toolApproval: options.toolApproval ?? (usesDemoModel ? DEMO_TOOL_APPROVAL : {}),
     system: options.system,
@@ -105,6 +153,15 @@ export function resolveOptions(options: ReplayServerOptions = {}): ReplayContext
     identify: options.identify ?? null,
     maxBodyBytes: options.limits?.maxBodyBytes ?? 1024 * 1024,
     maxStreamsPerSession: options.limits?.maxStreamsPerSession ?? 32,
+    maxStreamsPerOwner: options.limits?.maxStreamsPerOwner ?? 64,
+    maxStreams: options.limits?.maxStreams ?? 10_000,
+    maxSessionsPerOwner: options.limits?.maxSessionsPerOwner ?? 1_000,
+    maxTurnsPerMinute: options.limits?.maxTurnsPerMinute ?? 60,
+    maxHistoryBytes: options.limits?.maxHistoryBytes ?? 8 * 1024 * 1024,
+    secrets: resolveSecrets(options.secret),
+    secureCookie: options.secureCookie,
+    allowedOrigins: [...(options.allowedOrigins ?? []), ...(options.cors?.origins ?? [])],
+    corsOrigins: options.cors?.origins ?? [],
     keepaliveMs: options.timing?.keepaliveMs ?? 10_000,
     blockMs,
     leaseMs: options.timing?.leaseMs ?? 10_000,
@@ -112,4 +169,12 @@ export function resolveOptions(options: ReplayServerOptions = {}): ReplayContext
     continueDedupeMs: options.timing?.continueDedupeMs ?? 5 * 60_000,
     streamKey: (sessionId, streamId) => `${prefix}:${sessionId}:${streamId}`,
   };
+}
+
+function resolveSecrets(secret: string | readonly string[] | undefined): readonly string[] {
+  if (secret === undefined) {
+    const bytes = crypto.getRandomValues(new Uint8Array(32));
+    return [Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")];
+  }
+  return typeof secret === "string" ? [secret] : secret;
 }

@@ -1,8 +1,17 @@
 import { ChatReplayError, ROUTES } from "@chat-replay/protocol";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { crossSiteGuard, securityHeaders } from "./cross-site";
 import { BadJsonError, errorResponse, readJson } from "./http-error";
-import { mintOwnerToken, ownerIdOf, readOwnerToken } from "./identity";
+import {
+  type Caller,
+  cookieIsSecure,
+  newLinkId,
+  resolveCaller,
+  setOwnerCookie,
+  TokenSigner,
+} from "./identity";
 import { type ReplayServerOptions, resolveOptions } from "./replay-options";
 import { createSessionBodySchema, describeIssue } from "./request-schemas";
 import { SessionRoutes } from "./session-routes";
@@ -13,64 +22,147 @@ import { TurnRunner } from "./turn-runner";
 export interface ReplayServer {
   /** Handles one request; mount it on Node, a Next.js route handler, or any Fetch runtime. */
   fetch(request: Request): Promise<Response>;
+  /**
+   * Mints a signed owner token (for tools, tests and backends that hand tokens to their
+   * clients): send it as `Authorization: Bearer <token>`.
+   */
+  mintOwnerToken(): Promise<string>;
   /** Ends local turns as failed, stops read loops and closes the stores. */
   close(): Promise<void>;
 }
 
 const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Read-only share links live as long as an idle session would. */
+const SHARE_LINK_TTL_MS = 30 * 24 * 3600_000;
+/** Header that carries a share-link token when `Authorization` belongs to the app (`identify`). */
+const SHARE_HEADER = "x-chat-replay-share";
+
+/** What a route may do with the session it is given. */
+type Access = "read" | "write" | "owner";
 
 /**
  * Creates the replay backend (§3): sessions, turns, status, resume, cancel and approvals
  * over the given stores (in memory by default) and model (the scripted demo model by
  * default).
  * @example
- * const server = createReplayServer();
+ * const server = createReplayServer({ secret: process.env.CHAT_REPLAY_SECRET });
  * serve({ fetch: server.fetch, port: 8787 }); // @hono/node-server
  */
 export function createReplayServer(options: ReplayServerOptions = {}): ReplayServer {
   const ctx = resolveOptions(options);
+  const signer = new TokenSigner(ctx.secrets);
   const runner = new TurnRunner(ctx);
   const routes = new SessionRoutes(ctx, runner);
-  const app = new Hono<{ Variables: { ownerId: string | null } }>();
+  const app = new Hono();
 
-  const owner = async (c: Context): Promise<string | null> => {
-    if (ctx.identify) return ctx.identify(c.req.raw);
-    const token = readOwnerToken(c);
-    return token === null ? null : ownerIdOf(token);
+  const callerOf = async (c: Context): Promise<Caller> => {
+    const share = c.req.header(SHARE_HEADER);
+    if (share !== undefined) {
+      const verified = await signer.verifyToken(share);
+      return verified?.kind === "share" ? verified : { kind: "invalid" };
+    }
+    if (!ctx.identify) return resolveCaller(c, signer);
+    const ownerId = await ctx.identify(c.req.raw);
+    return ownerId === null ? { kind: "anonymous" } : { kind: "owner", ownerId };
   };
 
-  /** Loads a session the caller owns; anything else is the same 404 (§3: never leak existence). */
-  const ownedSession = async (c: Context): Promise<SessionRecord | Response> => {
+  /**
+   * Loads the session a caller may use for `access`. Anything it may not see is the same
+   * 404 (§3: never leak existence); a share link that may see it but not change it gets 403.
+   */
+  const sessionFor = async (
+    c: Context,
+    access: Access,
+  ): Promise<{ session: SessionRecord; principal: string } | Response> => {
+    const caller = await callerOf(c);
+    if (caller.kind === "invalid")
+      return errorResponse(401, "unauthorized", "The credentials are not valid.");
     const id = c.req.param("id") ?? "";
-    const ownerId = await owner(c);
-    const session =
-      SESSION_ID_PATTERN.test(id) && ownerId !== null ? await ctx.sessionStore.getSession(id) : null;
-    if (!session || session.ownerId !== ownerId) return errorResponse(404, "not_found", "No such session.");
-    return session;
+    const session = SESSION_ID_PATTERN.test(id) ? await ctx.sessionStore.getSession(id) : null;
+    const notFound = () => errorResponse(404, "not_found", "No such session.");
+    if (!session || caller.kind === "anonymous") return notFound();
+    if (caller.kind === "owner") {
+      return session.ownerId === caller.ownerId ? { session, principal: caller.ownerId } : notFound();
+    }
+    const linkLive =
+      caller.sessionId === session.id &&
+      (await ctx.sessionStore.isClaimed(shareClaim(session.id, caller.linkId)));
+    if (!linkLive) return notFound();
+    if (access !== "read") return errorResponse(403, "read_only", "This link can only read the session.");
+    return { session, principal: `share:${caller.linkId}` };
   };
 
+  const withSession =
+    (access: Access, handler: (c: Context, session: SessionRecord, principal: string) => Promise<Response>) =>
+    async (c: Context): Promise<Response> => {
+      const found = await sessionFor(c, access);
+      return found instanceof Response ? found : handler(c, found.session, found.principal);
+    };
+
+  app.use("*", securityHeaders());
+  if (ctx.corsOrigins.length > 0) {
+    app.use(
+      "*",
+      cors({
+        origin: [...ctx.corsOrigins],
+        credentials: true,
+        allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
+        allowHeaders: ["content-type", "authorization", "last-event-id", SHARE_HEADER],
+        exposeHeaders: ["x-chat-replay-mode", "x-chat-replay-cursor", "etag", "retry-after"],
+        maxAge: 600,
+      }),
+    );
+  }
   app.use(
     "*",
     bodyLimit({
       maxSize: ctx.maxBodyBytes,
+      // The rest of the body is never read: say so, or the client's next request on this
+      // keep-alive connection would fail with a network error.
       onError: () =>
-        errorResponse(413, "payload_too_large", `Request bodies are limited to ${ctx.maxBodyBytes} bytes.`),
+        errorResponse(
+          413,
+          "payload_too_large",
+          `Request bodies are limited to ${ctx.maxBodyBytes} bytes.`,
+          {},
+          {
+            connection: "close",
+          },
+        ),
     }),
   );
+  app.use("*", crossSiteGuard(ctx.allowedOrigins));
 
   app.post(ROUTES.sessions, async (c) => {
     const parsed = createSessionBodySchema.safeParse(await readJson(c, {}));
     if (!parsed.success) return errorResponse(400, "bad_request", describeIssue(parsed.error));
-    let ownerId = await owner(c);
-    if (ownerId === null) {
-      if (ctx.identify) return errorResponse(401, "unauthorized", "Sign in to create a session.");
-      ownerId = await ownerIdOf(mintOwnerToken(c));
+    const caller = await callerOf(c);
+    if (caller.kind === "invalid")
+      return errorResponse(401, "unauthorized", "The credentials are not valid.");
+    if (caller.kind === "share")
+      return errorResponse(403, "read_only", "A share link cannot create sessions.");
+    let ownerId: string;
+    if (caller.kind === "owner") ownerId = caller.ownerId;
+    else if (ctx.identify) return errorResponse(401, "unauthorized", "Sign in to create a session.");
+    else {
+      const token = await signer.mintOwnerToken();
+      setOwnerCookie(c, token, cookieIsSecure(c, ctx.secureCookie));
+      const minted = await signer.verifyToken(token);
+      ownerId = minted?.kind === "owner" ? minted.ownerId : "";
     }
-    const session = await ctx.sessionStore.createSession({
-      id: crypto.randomUUID(),
-      ownerId,
-      title: parsed.data.title ?? "New chat",
-    });
+    const session = await ctx.sessionStore.createSession(
+      { id: crypto.randomUUID(), ownerId, title: parsed.data.title ?? "New chat" },
+      { maxPerOwner: ctx.maxSessionsPerOwner },
+    );
+    if (!session) {
+      return errorResponse(
+        429,
+        "too_many_sessions",
+        `At most ${ctx.maxSessionsPerOwner} sessions per owner; delete one to start another.`,
+        {},
+        { "retry-after": "3600" },
+      );
+    }
     return c.json(
       {
         id: session.id,
@@ -83,13 +175,6 @@ export function createReplayServer(options: ReplayServerOptions = {}): ReplaySer
     );
   });
 
-  const withSession =
-    (handler: (c: Context, session: SessionRecord) => Promise<Response>) =>
-    async (c: Context): Promise<Response> => {
-      const session = await ownedSession(c);
-      return session instanceof Response ? session : handler(c, session);
-    };
-
   // Hono answers HEAD by running the GET handler and discarding the body, which would
   // leave a live SSE reader (and its stream slot) behind.
   app.use(ROUTES.stream, async (c, next) => {
@@ -100,41 +185,74 @@ export function createReplayServer(options: ReplayServerOptions = {}): ReplaySer
 
   app.get(
     ROUTES.session,
-    withSession((c, session) => routes.getSession(c, session)),
+    withSession("read", (c, session) => routes.getSession(c, session)),
+  );
+  app.delete(
+    ROUTES.session,
+    withSession("owner", (_c, session) => routes.deleteSession(session)),
   );
   app.get(
     ROUTES.status,
-    withSession((c, session) => routes.status(c, session)),
+    withSession("read", (c, session) => routes.status(c, session)),
   );
   app.get(
     ROUTES.stream,
-    withSession((c, session) => routes.stream(c, session)),
+    withSession("read", (c, session, principal) => routes.stream(c, session, principal)),
   );
   app.post(
     ROUTES.messages,
-    withSession((c, session) => routes.sendMessage(c, session)),
+    withSession("write", (c, session, principal) => routes.sendMessage(c, session, principal)),
   );
   app.post(
     ROUTES.continue,
-    withSession((c, session) => routes.continueTurn(c, session)),
+    withSession("write", (c, session, principal) => routes.continueTurn(c, session, principal)),
   );
   app.post(
     ROUTES.cancel,
-    withSession((c, session) => routes.cancel(c, session)),
+    withSession("write", (c, session) => routes.cancel(c, session)),
+  );
+  app.post(
+    `${ROUTES.session}/share`,
+    withSession("owner", async (c, session) => {
+      const linkId = newLinkId();
+      await ctx.sessionStore.claimOnce(shareClaim(session.id, linkId), SHARE_LINK_TTL_MS);
+      const token = await signer.mintShareToken(session.id, linkId);
+      return c.json(
+        { token, link_id: linkId, expires_at: new Date(Date.now() + SHARE_LINK_TTL_MS).toISOString() },
+        201,
+      );
+    }),
+  );
+  app.delete(
+    `${ROUTES.session}/share/:linkId`,
+    withSession("owner", async (c, session) => {
+      await ctx.sessionStore.releaseClaim(shareClaim(session.id, c.req.param("linkId") ?? ""));
+      return new Response(null, { status: 204 });
+    }),
   );
 
   app.notFound(() => errorResponse(404, "not_found", "No such route."));
   app.onError((error) => {
     if (error instanceof BadJsonError) return errorResponse(400, "bad_request", "body: not valid JSON");
     if (ChatReplayError.isInstance(error) && error.code === "store_unavailable") {
-      return errorResponse(503, "store_unavailable", "The session store is unavailable; retry shortly.");
+      return errorResponse(
+        503,
+        "store_unavailable",
+        "The session store is unavailable; retry shortly.",
+        {},
+        {
+          "retry-after": "1",
+        },
+      );
     }
-    console.error("chat-replay: unhandled error", error);
-    return errorResponse(500, "internal", "Internal error.");
+    const errorId = crypto.randomUUID().slice(0, 8);
+    console.error(`chat-replay: unhandled error ${errorId}:`, error);
+    return errorResponse(500, "internal", `Internal error (error ${errorId}).`);
   });
 
   return {
     fetch: async (request) => app.fetch(request),
+    mintOwnerToken: () => signer.mintOwnerToken(),
     close: async () => {
       await runner.close();
       ctx.hub.close();
@@ -142,4 +260,9 @@ export function createReplayServer(options: ReplayServerOptions = {}): ReplaySer
       await ctx.sessionStore.close();
     },
   };
+}
+
+/** The claim that keeps a share link alive; deleting it revokes the link. */
+function shareClaim(sessionId: string, linkId: string): string {
+  return `share:${sessionId}:${linkId}`;
 }

@@ -57,16 +57,27 @@ export const createSessionBodySchema = z.object({ title: z.string().max(200).opt
 /** Deepest JSON nesting accepted in a request body; deeper input is refused with 400. */
 export const MAX_JSON_DEPTH = 32;
 
+/** Field names of our request schemas; only these (and array indices) appear in a depth error. */
+const KNOWN_FIELDS = new Set(["message", "messages", "parts", "decisions", "title", "reason", "metadata"]);
+
 /**
- * The path of the first value nested deeper than `limit` in parsed JSON, or null.
- * Iterative, so hostile nesting cannot overflow the stack.
+ * Where the first value nested deeper than `limit` in parsed JSON sits, or null: the path's
+ * leading known field names (never a key the client chose, which could be anything), else
+ * `body`. Iterative, so hostile nesting cannot overflow the stack.
  */
 export function tooDeepPath(value: unknown, limit = MAX_JSON_DEPTH): string | null {
   const stack: [unknown, string[]][] = [[value, []]];
   while (stack.length > 0) {
     const [current, path] = stack.pop()!;
     if (typeof current !== "object" || current === null) continue;
-    if (path.length >= limit) return /^\d+$/.test(path[0] ?? "") ? "body" : path.slice(0, 3).join(".");
+    if (path.length >= limit) {
+      const known: string[] = [];
+      for (const key of path.slice(0, 3)) {
+        if (!KNOWN_FIELDS.has(key) && !/^\d+$/.test(key)) break;
+        known.push(key);
+      }
+      return known.length === 0 || /^\d+$/.test(known[0]!) ? "body" : known.join(".");
+    }
     for (const [key, child] of Object.entries(current)) stack.push([child, [...path, key]]);
   }
   return null;

@@ -38,6 +38,39 @@ export interface ScriptedModelOptions {
   readonly provider?: string;
   /** Overrides for the directive defaults, e.g. `{ delayMs: 0 }` for fast tests. */
   readonly defaults?: Partial<ScriptedDirectives>;
+  /**
+   * Upper bounds that directives are clamped to, so a prompt cannot exhaust the process
+   * (`[[words=100000000]]`) or hold a turn for hours (`[[delay=600000]]`). Defaults
+   * {@link DEFAULT_DIRECTIVE_LIMITS}; load tests raise them explicitly.
+   */
+  readonly limits?: Partial<DirectiveLimits>;
+}
+
+/** Bounds of the scripted model's directives (counts of words, milliseconds). */
+export interface DirectiveLimits {
+  /** Most answer words (`[[words=N]]`). */
+  readonly maxWords: number;
+  /** Most reasoning words (`[[reasoning=N]]`). */
+  readonly maxReasoningWords: number;
+  /** Longest delay between chunks (`[[delay=MS]]`). */
+  readonly maxDelayMs: number;
+}
+
+/** Directive bounds used unless `limits` says otherwise. */
+export const DEFAULT_DIRECTIVE_LIMITS: DirectiveLimits = {
+  maxWords: 5_000,
+  maxReasoningWords: 5_000,
+  maxDelayMs: 2_000,
+};
+
+/** Clamps parsed directives to `limits` (documented: a prompt asking for more gets the bound). */
+export function clampDirectives(directives: ScriptedDirectives, limits: DirectiveLimits): ScriptedDirectives {
+  return {
+    ...directives,
+    words: Math.min(directives.words, limits.maxWords),
+    reasoningWords: Math.min(directives.reasoningWords, limits.maxReasoningWords),
+    delayMs: Math.min(directives.delayMs, limits.maxDelayMs),
+  };
 }
 
 /** Defaults used when the prompt carries no directive. */
@@ -98,7 +131,8 @@ export function stripDirectives(prompt: string): string {
 export function createScriptedModel(options: ScriptedModelOptions = {}): LanguageModelV4 {
   const modelId = options.modelId ?? "scripted-demo";
   const defaults = { ...DEFAULT_DIRECTIVES, ...options.defaults };
-  const plan = (call: LanguageModelV4CallOptions) => planParts(call.prompt, defaults, modelId);
+  const limits = { ...DEFAULT_DIRECTIVE_LIMITS, ...options.limits };
+  const plan = (call: LanguageModelV4CallOptions) => planParts(call.prompt, defaults, limits, modelId);
   return {
     specificationVersion: "v4",
     provider: options.provider ?? "scripted",
@@ -116,9 +150,14 @@ export function createScriptedModel(options: ScriptedModelOptions = {}): Languag
 }
 
 /** Builds the complete, deterministic part list of one model call. */
-function planParts(prompt: LanguageModelV4Prompt, defaults: ScriptedDirectives, modelId: string) {
+function planParts(
+  prompt: LanguageModelV4Prompt,
+  defaults: ScriptedDirectives,
+  limits: DirectiveLimits,
+  modelId: string,
+) {
   const raw = lastUserText(prompt);
-  const directives = parseDirectives(raw, defaults);
+  const directives = clampDirectives(parseDirectives(raw, defaults), limits);
   const text = stripDirectives(raw);
   const seed = hashString(text);
   const toolResult = toolResultAfterLastUser(prompt);

@@ -35,11 +35,32 @@ interface ReaderSpec {
   readonly headers?: Record<string, string>;
   /** Sent as an id-only event after `start`: the position just before this response's first frame. */
   readonly position?: string;
+  /** Who reads (owner id or share link): per-owner stream limits count under it. */
+  readonly principal: string;
 }
+
+/** Counts open things per key (streams per session, per owner). */
+class Counter {
+  private readonly counts = new Map<string, number>();
+  total = 0;
+  get(key: string): number {
+    return this.counts.get(key) ?? 0;
+  }
+  add(key: string, delta: 1 | -1): void {
+    const next = this.get(key) + delta;
+    if (next <= 0) this.counts.delete(key);
+    else this.counts.set(key, next);
+    this.total += delta;
+  }
+}
+
+/** `Cache-Control` of answers that carry a session's content: never stored by any cache. */
+const PRIVATE_NO_STORE = "private, no-store";
 
 /** The session routes of §3; each gets a session the caller owns. */
 export class SessionRoutes {
-  private readonly openStreams = new Map<string, number>();
+  private readonly streamsPerSession = new Counter();
+  private readonly streamsPerPrincipal = new Counter();
 
   constructor(
     private readonly ctx: ReplayContext,
@@ -51,6 +72,7 @@ export class SessionRoutes {
     const session = await failIfLeaseExpired(this.ctx, stored);
     const rows = await this.ctx.sessionStore.getHistory(session.id);
     const messages = rows.filter((row) => session.currRunId === null || row.runId !== session.currRunId);
+    c.header("cache-control", PRIVATE_NO_STORE);
     return c.json({
       id: session.id,
       title: session.title,
@@ -72,13 +94,14 @@ export class SessionRoutes {
       version: session.version,
     };
     const etag = `"${session.id}.${session.version}"`;
-    const headers = { etag, "cache-control": "no-cache" };
+    // Revalidated on every poll (ETag → 304), never shared between users.
+    const headers = { etag, "cache-control": "private, no-cache" };
     if (c.req.header("if-none-match") === etag) return new Response(null, { status: 304, headers });
     return Response.json(body, { headers });
   }
 
   /** `POST /:id/messages`: validate, mint and pin the run, start the runner, stream from `0-0` (§3). */
-  async sendMessage(c: Context, stored: SessionRecord): Promise<Response> {
+  async sendMessage(c: Context, stored: SessionRecord, principal: string): Promise<Response> {
     const message = await parsePrompt(c);
     if (message instanceof Response) return message;
     const prompt = promptText(message);
@@ -86,8 +109,10 @@ export class SessionRoutes {
       return errorResponse(400, "bad_request", "message.parts: the prompt has no text");
     const session = await failIfLeaseExpired(this.ctx, stored);
     if (session.currRunId !== null) return refuseWhileActive(session);
-    const limit = this.checkStreamLimit(session.id);
+    const limit = this.checkStreamLimit(session.id, principal);
     if (limit) return limit;
+    const refused = await this.checkNewTurn(session, message);
+    if (refused) return refused;
 
     const runId = crypto.randomUUID();
     const streamId = crypto.randomUUID();
@@ -118,6 +143,7 @@ export class SessionRoutes {
       cursor: null,
       stopPhase: 0,
       position: ZERO_ENTRY_ID,
+      principal,
     });
   }
 
@@ -140,8 +166,58 @@ export class SessionRoutes {
     }
   }
 
+  /**
+   * Limits of a new turn (§3 "Limits", "History integrity"): turns per owner per minute, the
+   * session's stored history size, and a prompt id that already names a stored message
+   * (upserting it would overwrite that message). Null when the turn may start.
+   */
+  private async checkNewTurn(session: SessionRecord, message: UIMessage): Promise<Response | null> {
+    const hits = await this.ctx.sessionStore.countHit(`turns:${session.ownerId}`, 60_000);
+    if (hits.count > this.ctx.maxTurnsPerMinute) {
+      const seconds = Math.max(1, Math.ceil((hits.resetAt - Date.now()) / 1000));
+      return errorResponse(
+        429,
+        "rate_limited",
+        `At most ${this.ctx.maxTurnsPerMinute} new turns per minute.`,
+        {},
+        { "retry-after": String(seconds) },
+      );
+    }
+    const rows = await this.ctx.sessionStore.getHistory(session.id);
+    if (rows.some((row) => row.message.id === message.id)) {
+      return errorResponse(409, "conflict", "message.id: already names a message of this session.");
+    }
+    const bytes = new TextEncoder().encode(JSON.stringify(rows)).length;
+    if (bytes >= this.ctx.maxHistoryBytes) {
+      return errorResponse(
+        429,
+        "history_full",
+        "This session's history is full; start a new session.",
+        {},
+        { "retry-after": "86400" },
+      );
+    }
+    return null;
+  }
+
+  /** `DELETE /:id`: ends an active turn, drops the session's buffers, history and record. */
+  async deleteSession(session: SessionRecord): Promise<Response> {
+    const { currRunId: runId, streamId } = session;
+    if (runId !== null && streamId !== null && !(await this.runner.cancel(runId, "session_deleted"))) {
+      await endTurn(this.ctx, { sessionId: session.id, runId, streamId, phase: session.phase }, "stopped", [
+        { type: "interrupt", reason: "session_deleted" },
+      ]);
+    }
+    await this.ctx.sessionStore.deleteSession(session.id);
+    for (const stream of new Set([session.streamId, session.lastStreamId])) {
+      // Readers still attached drain the buffer's end; then it is gone.
+      if (stream !== null) await this.ctx.streamStore.expire(this.ctx.streamKey(session.id, stream), 1);
+    }
+    return new Response(null, { status: 204 });
+  }
+
   /** `GET /:id/stream`: attach or resume (§6 table). */
-  async stream(c: Context, stored: SessionRecord): Promise<Response> {
+  async stream(c: Context, stored: SessionRecord, principal: string): Promise<Response> {
     const session = await failIfLeaseExpired(this.ctx, stored);
     const raw = c.req.header(HEADERS.lastEventId) ?? c.req.query("last_event_id");
     const cursor = raw === undefined ? null : parseEventId(raw);
@@ -174,6 +250,7 @@ export class SessionRoutes {
         cursor,
         stopPhase: Number.POSITIVE_INFINITY,
         headers: { [HEADERS.replayMode]: "resume" satisfies ReplayMode },
+        principal,
       });
     }
     const mode: ReplayMode = valid ? "resume" : "full";
@@ -185,6 +262,7 @@ export class SessionRoutes {
       stopPhase: session.phase,
       ...(valid ? {} : { position: ZERO_ENTRY_ID }),
       headers: { ...cursorHeader, ...stale, [HEADERS.replayMode]: mode },
+      principal,
     });
   }
 
@@ -211,7 +289,7 @@ export class SessionRoutes {
   }
 
   /** `POST /:id/continue` (§3 Continue, in order). */
-  async continueTurn(c: Context, stored: SessionRecord): Promise<Response> {
+  async continueTurn(c: Context, stored: SessionRecord, principal: string): Promise<Response> {
     const parsed = continueBodySchema.safeParse(await readJson(c, null));
     if (!parsed.success) return errorResponse(400, "bad_request", describeIssue(parsed.error));
     const session = await failIfLeaseExpired(this.ctx, stored);
@@ -242,6 +320,13 @@ export class SessionRoutes {
       });
     }
     const pending = new Set(session.pendingApprovals.map((item) => item.toolCallId));
+    // §3: exactly the pending set, each id once (a duplicate could stream contradictory decisions).
+    const repeated = decisions.findIndex(
+      (decision, index) => decisions.findIndex((other) => other.approvalId === decision.approvalId) !== index,
+    );
+    if (repeated >= 0) {
+      return errorResponse(400, "bad_request", `decisions.${repeated}.approvalId: decided twice`);
+    }
     const unknown = decisions.findIndex((decision) => !pending.has(decision.approvalId));
     if (unknown >= 0) {
       return errorResponse(
@@ -253,7 +338,7 @@ export class SessionRoutes {
     if (decisions.length !== pending.size) {
       return errorResponse(400, "bad_request", "decisions: every pending approval needs a decision");
     }
-    const limit = this.checkStreamLimit(session.id);
+    const limit = this.checkStreamLimit(session.id, principal);
     if (limit) return limit;
     if (!(await this.ctx.sessionStore.claimOnce(dedupeKey, this.ctx.continueDedupeMs))) return finishOnly();
     const resumed = await this.ctx.sessionStore.resumeTurn(session.id, runId, this.ctx.leaseMs);
@@ -280,6 +365,7 @@ export class SessionRoutes {
       after: captured,
       position: captured,
       stopPhase: resumed.phase,
+      principal,
     });
   }
 
@@ -309,19 +395,27 @@ export class SessionRoutes {
     });
   }
 
-  private checkStreamLimit(sessionId: string): Response | null {
-    if ((this.openStreams.get(sessionId) ?? 0) < this.ctx.maxStreamsPerSession) return null;
-    return errorResponse(
-      429,
-      "too_many_streams",
-      `At most ${this.ctx.maxStreamsPerSession} open streams per session.`,
-    );
+  /** 429 when a session, an owner or the whole server has too many open streams (§3 Limits). */
+  private checkStreamLimit(sessionId: string, principal: string): Response | null {
+    const refuse = (message: string) =>
+      errorResponse(429, "too_many_streams", message, {}, { "retry-after": "5" });
+    if (this.streamsPerSession.get(sessionId) >= this.ctx.maxStreamsPerSession) {
+      return refuse(`At most ${this.ctx.maxStreamsPerSession} open streams per session.`);
+    }
+    if (this.streamsPerPrincipal.get(principal) >= this.ctx.maxStreamsPerOwner) {
+      return refuse(`At most ${this.ctx.maxStreamsPerOwner} open streams per owner.`);
+    }
+    if (this.streamsPerSession.total >= this.ctx.maxStreams) {
+      return refuse("The server has too many open streams; retry shortly.");
+    }
+    return null;
   }
 
   private reader(spec: ReaderSpec): Response {
-    const limit = this.checkStreamLimit(spec.sessionId);
+    const limit = this.checkStreamLimit(spec.sessionId, spec.principal);
     if (limit) return limit;
-    this.openStreams.set(spec.sessionId, (this.openStreams.get(spec.sessionId) ?? 0) + 1);
+    this.streamsPerSession.add(spec.sessionId, 1);
+    this.streamsPerPrincipal.add(spec.principal, 1);
     const body = createFrameStream({
       store: this.ctx.streamStore,
       hub: this.ctx.hub,
@@ -343,9 +437,8 @@ export class SessionRoutes {
         return spec.runId === null || fresh.currRunId === spec.runId ? "continue" : "abort";
       },
       onClose: () => {
-        const open = (this.openStreams.get(spec.sessionId) ?? 1) - 1;
-        if (open <= 0) this.openStreams.delete(spec.sessionId);
-        else this.openStreams.set(spec.sessionId, open);
+        this.streamsPerSession.add(spec.sessionId, -1);
+        this.streamsPerPrincipal.add(spec.principal, -1);
       },
     });
     return new Response(body, { headers: sseHeaders(spec.headers) });

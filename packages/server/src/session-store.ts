@@ -77,7 +77,24 @@ export interface HistoryRow {
  * `MemorySessionStore` (default) and `RedisSessionStore`.
  */
 export interface SessionStore {
-  createSession(input: { id: string; ownerId: string; title: string }): Promise<SessionRecord>;
+  /**
+   * Creates a session. With `maxPerOwner`, refuses (null) when the owner already has that
+   * many live sessions (expired and deleted ones do not count); check and insert are atomic.
+   */
+  createSession(
+    input: { id: string; ownerId: string; title: string },
+    limits?: { readonly maxPerOwner?: number },
+  ): Promise<SessionRecord | null>;
+  /**
+   * Removes a session, its history and its place in the owner's index; returns the record
+   * as it was (so the caller can drop its buffers), or null if there was none.
+   */
+  deleteSession(id: string): Promise<SessionRecord | null>;
+  /**
+   * Counts one hit on `key` in a fixed window of `windowMs` (rate limits): the hits so far
+   * in the current window, including this one, and when the window resets (epoch ms).
+   */
+  countHit(key: string, windowMs: number): Promise<{ readonly count: number; readonly resetAt: number }>;
   getSession(id: string): Promise<SessionRecord | null>;
   /** Pins a new run if no turn is active; refuses (returning the session) otherwise. */
   beginTurn(sessionId: string, turn: TurnStart): Promise<BeginTurnResult>;

@@ -21,7 +21,8 @@ export function sseHeaders(extra: Record<string, string> = {}): Headers {
   return new Headers({
     "content-type": "text/event-stream",
     [HEADERS.uiMessageStream]: "v1",
-    "cache-control": "no-cache, no-transform",
+    // A session's content: never stored by a shared or private cache, never transformed.
+    "cache-control": "private, no-store, no-transform",
     "x-accel-buffering": "no",
     ...extra,
   });

@@ -78,9 +78,15 @@ class PartIndexer {
   }
 }
 
-function errorText(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return typeof error === "string" ? error : "The model failed.";
+/**
+ * Logs a model or tool failure with a short error id and returns what clients (and
+ * history) may see: a generic sentence with that id, never the raw error text, which can
+ * carry URLs, keys or internal details.
+ */
+export function reportFailure(what: "model" | "tool", error: unknown): string {
+  const errorId = crypto.randomUUID().slice(0, 8);
+  console.error(`chat-replay: ${what} error ${errorId}:`, error);
+  return what === "tool" ? `The tool failed (error ${errorId}).` : `The assistant failed (error ${errorId}).`;
 }
 
 /**
@@ -208,18 +214,18 @@ export class TurnRunner {
           approvals.push(item);
           await append({ type: "approval-request", items: [item] });
         }
-        if (part.type === "error") failure ??= errorText(part.error);
+        if (part.type === "error") failure ??= reportFailure("model", part.error);
       }
       await pipeline.flush();
     } catch (error) {
-      if (!abort.signal.aborted) failure ??= errorText(error);
+      if (!abort.signal.aborted) failure ??= reportFailure("model", error);
     } finally {
       clearInterval(heartbeat);
     }
     try {
       // Every event must be in the buffer before the end marker (§4: the end is last).
       await pipeline.flush().catch((error: unknown) => {
-        failure ??= errorText(error);
+        failure ??= reportFailure("model", error);
       });
       await this.finishPhase(turn, abort.signal, failure, approvals);
     } catch (error) {
@@ -332,7 +338,7 @@ function toEntry(part: { type: string } & Record<string, unknown>, parts: PartIn
         type: "tool-output",
         toolCallId: String(part.toolCallId),
         toolName: String(part.toolName),
-        errorText: errorText(part.error),
+        errorText: reportFailure("tool", part.error),
       };
     case "tool-output-denied":
       return {

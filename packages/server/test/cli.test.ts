@@ -34,7 +34,11 @@ describe("chat-replay-server CLI", () => {
       });
       child.once("exit", (code) => reject(new Error(`exited early (${code}): ${output}`)));
     });
-    const created = await fetch(`${url}/api/sessions`, { method: "POST" });
+    const created = await fetch(`${url}/api/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     expect(created.status).toBe(201);
     child.kill("SIGTERM");
     const [code] = await once(child, "exit");

@@ -11,6 +11,7 @@ import {
   readEvents,
   readText,
   startServer,
+  TEST_SECRET,
 } from "./harness";
 
 describe("SSE framing over HTTP", () => {
@@ -20,7 +21,7 @@ describe("SSE framing over HTTP", () => {
     const response = await client.send(sessionId, "hi [[words=3]]");
     expect(response.headers.get("content-type")).toBe("text/event-stream");
     expect(response.headers.get("x-vercel-ai-ui-message-stream")).toBe("v1");
-    expect(response.headers.get("cache-control")).toBe("no-cache, no-transform");
+    expect(response.headers.get("cache-control")).toBe("private, no-store, no-transform");
     expect(response.headers.get("x-accel-buffering")).toBe("no");
     const { events } = await readEvents(response);
     const [history] = [await client.history(sessionId)];
@@ -109,7 +110,12 @@ describe("SSE framing over HTTP", () => {
     expect(a).toBe(b);
     // A new server instance (a restart) over the same stores.
     const { createReplayServer } = await import("../src/replay-server");
-    const restarted = createReplayServer({ streamStore, sessionStore, model: createScriptedModel() });
+    const restarted = createReplayServer({
+      streamStore,
+      sessionStore,
+      model: createScriptedModel(),
+      secret: TEST_SECRET,
+    });
     const request = new Request(`${first.baseUrl}/api/sessions/${sessionId}/stream`, {
       headers: { cookie: first.client.cookie!, "last-event-id": cursor },
     });

@@ -29,9 +29,13 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((server) => server.close()));
 });
 
+/** The secret every test server signs owner tokens with, so servers over the same stores share owners. */
+export const TEST_SECRET = "test-secret-0123456789abcdef";
+
 /** Starts a server on 127.0.0.1:0; fast scripted model (no delay) unless options say otherwise. */
 export async function startServer(options: ReplayServerOptions = {}): Promise<TestServer> {
   const server = createReplayServer({
+    secret: TEST_SECRET,
     model: createScriptedModel({ defaults: { delayMs: 0 } }),
     tools: createDemoTools(),
     toolApproval: DEMO_TOOL_APPROVAL,

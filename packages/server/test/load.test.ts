@@ -2,6 +2,7 @@ import type { Socket } from "node:net";
 import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { MemoryStreamStore } from "../src/memory-stream-store";
+import { createScriptedModel } from "../src/scripted-model";
 import { chunksOf, gatedModel, readEvents, startServer } from "./harness";
 
 /** Opens a raw HTTP/1.1 GET that never reads its response: a reader at 0 bytes per second. */
@@ -19,7 +20,11 @@ function stalledReader(baseUrl: string, path: string, cookie: string): Promise<S
 
 describe("load and slow readers", () => {
   it("a reader that never reads holds a bounded buffer on the server and does not delay other observers", async () => {
-    const server = await startServer({ streamStore: new MemoryStreamStore({ maxLength: 100_000 }) });
+    const server = await startServer({
+      streamStore: new MemoryStreamStore({ maxLength: 100_000 }),
+      // A big turn on purpose: the scripted model's word bound is raised explicitly.
+      model: createScriptedModel({ defaults: { delayMs: 0 }, limits: { maxWords: 150_000 } }),
+    });
     const serverSockets: Socket[] = [];
     server.http.on("connection", (socket: Socket) => serverSockets.push(socket));
     const { client } = server;
@@ -39,7 +44,10 @@ describe("load and slow readers", () => {
 
   it("1,000 concurrent observers of one turn all receive it; the server keeps answering", async () => {
     const gate = gatedModel();
-    const server = await startServer({ model: gate.model, limits: { maxStreamsPerSession: 2000 } });
+    const server = await startServer({
+      model: gate.model,
+      limits: { maxStreamsPerSession: 2000, maxStreamsPerOwner: 2000 },
+    });
     const { client } = server;
     const sessionId = await client.createSession();
     const post = await client.send(sessionId, "crowd [[words=60]] [[delay=2]]");

@@ -382,7 +382,9 @@ describeWithRedis("long turns on Redis", (url) => {
 
 describe("history of a very long turn", () => {
   it("§8.57 a 100,000-delta turn's stored history equals what was streamed", async () => {
-    const { client } = await startServer();
+    // The scripted model's word bound is raised explicitly for this turn.
+    const model = createScriptedModel({ defaults: { delayMs: 0 }, limits: { maxWords: 100_000 } });
+    const { client } = await startServer({ model });
     const sessionId = await client.createSession();
     const { events } = await readEvents(await client.send(sessionId, "huge [[words=100000]] [[delay=0]]"));
     const chunks = events.filter((event) => event.data !== "[DONE]").map((event) => JSON.parse(event.data));

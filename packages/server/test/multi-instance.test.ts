@@ -24,7 +24,17 @@ const bin = fileURLToPath(new URL("../bin/chat-replay-server.mjs", import.meta.u
 const LEASE_MS = 2_000;
 const MAX_LEN = 100;
 /** Flags of every instance: a short lease so orphan detection is quick, a small MAXLEN to trim. */
-const TUNING = ["--lease-ms", String(LEASE_MS), "--keepalive-ms", "1000", "--max-len", String(MAX_LEN)];
+/** Instances that serve the same sessions share the token secret (§3 Identity). */
+const TUNING = [
+  "--lease-ms",
+  String(LEASE_MS),
+  "--keepalive-ms",
+  "1000",
+  "--max-len",
+  String(MAX_LEN),
+  "--secret",
+  "multi-instance-secret-0123456789",
+];
 
 /** One `chat-replay-server` process. */
 class Instance {

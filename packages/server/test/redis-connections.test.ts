@@ -60,7 +60,7 @@ describeWithRedis("Redis connections of one server process", (url) => {
     const started = await startServer({
       ...redis.serverOptions,
       model: gate.model,
-      limits: { maxStreamsPerSession: 2_000 },
+      limits: { maxStreamsPerSession: 2_000, maxStreamsPerOwner: 2_000, maxTurnsPerMinute: 1_000 },
     });
     return { ...started, name, open: gate.open };
   }

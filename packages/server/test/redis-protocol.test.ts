@@ -38,4 +38,5 @@ describeWithRedis("protocol suites on Redis stores", async (url) => {
   await import("./framing.test");
   await import("./smoke.test");
   await import("./security-and-limits.test");
+  await import("./internet-exposure.test");
 });

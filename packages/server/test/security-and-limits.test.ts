@@ -23,7 +23,8 @@ const MIB = 1024 * 1024;
 const SLOW_PROMPT = "Keep talking [[words=2000]] [[delay=20]]";
 /** A short turn that still spans several milliseconds, so its entry ids are distinct. */
 const SHORT_PROMPT = "Short answer [[words=5]] [[delay=5]]";
-const OWNER_COOKIE_PATTERN = /^chat_replay_owner=([A-Za-z0-9_-]{32,128})$/;
+/** Minted owner tokens: 256 random bits, a dot, their HMAC (§3 Identity). */
+const OWNER_COOKIE_PATTERN = /^chat_replay_owner=([A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43})$/;
 
 interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string };
@@ -613,10 +614,17 @@ describe("owner isolation", () => {
     const { id: bearerSession } = (await created.json()) as { id: string };
     expect((await server.client.request(sessionPath("session", bearerSession))).status).toBe(200);
 
-    // A different well-formed token, or a malformed one, is someone else / nobody.
-    for (const other of ["A".repeat(43), `${token}!`, "", token.slice(0, 31)]) {
+    // Another well-formed, validly signed token is someone else: 404.
+    const stranger = callerOf(server.newClient(), {
+      authorization: `Bearer ${await server.server.mintOwnerToken()}`,
+    });
+    await expectJsonError(await stranger(sessionPath("status", sessionId)), 404, "not_found");
+    // A token of the right shape but not signed by us, or a malformed one, is refused: 401,
+    // never a silent fallback to another identity.
+    const unsigned = `${"A".repeat(43)}.${"B".repeat(43)}`;
+    for (const other of [unsigned, "A".repeat(43), `${token}!`, "", token.slice(0, 31)]) {
       const as = callerOf(server.newClient(), { authorization: `Bearer ${other}` });
-      await expectJsonError(await as(sessionPath("status", sessionId)), 404, "not_found");
+      await expectJsonError(await as(sessionPath("status", sessionId)), 401, "unauthorized");
     }
   });
 
@@ -1016,7 +1024,6 @@ describe("hostile paths and methods", () => {
     const server = await startServer();
     const sessionId = await server.client.createSession();
     const calls: Array<[string, string]> = [
-      ["DELETE", sessionPath("session", sessionId)],
       ["PUT", sessionPath("session", sessionId)],
       ["PATCH", sessionPath("session", sessionId)],
       ["POST", sessionPath("session", sessionId)],
@@ -1190,7 +1197,7 @@ describe("resilience", () => {
     for (const id of ["..%2F..%2Fetc", "a".repeat(10 * 1024), encodeURIComponent("😀")]) {
       await record(owner.request(`/api/sessions/${id}/stream`));
     }
-    await record(owner.request(sessionPath("session", sessionId), { method: "DELETE" }));
+    await record(owner.request(sessionPath("session", sessionId), { method: "PUT", body: "{}" }));
     await record(owner.request(sessionPath("messages", sessionId)));
     // Cursor abuse on an idle session, then a running one, plus stream exhaustion.
     for (const raw of MALFORMED_CURSORS) await record(streamWithCursor(owner, sessionId, raw, "query"));

@@ -5,11 +5,28 @@ import type { HistoryRow, SessionRecord, SessionStore, TurnStart } from "../src/
 
 /** Options a conformance run passes to the store factory. */
 export interface SessionStoreFactoryOptions {
-  /** Clock for `createdAt` and lease deadlines. */
+  /** Clock for `createdAt` and lease deadlines (and, for some stores, expiry). */
   readonly now?: () => number;
+  /** Idle lifetime of a session; the store's default when absent. */
+  readonly sessionTtlMs?: number;
+}
+
+/** How one implementation is run through the suite. */
+export interface SessionStoreConformanceOptions {
+  /**
+   * The clock expiry follows (session TTL, hit windows): `injected`, the factory's `now`,
+   * which tests advance (memory); or `real`, the store's own (Redis TTLs), for which tests
+   * use short lifetimes and wait for the effect. Tests that must hold time still while they
+   * act run on the injected clock only.
+   */
+  readonly expiryClock: "injected" | "real";
+  /** Runs once after the suite. */
+  readonly cleanup?: () => Promise<void>;
 }
 
 const LEASE_MS = 10_000;
+/** A lifetime short enough to wait for on a real clock, long enough to act within it. */
+const SHORT_TTL_MS = 500;
 
 /** A settable clock for injected `now`. */
 function manualClock(ms: number): { ms: number; readonly now: () => number } {
@@ -18,6 +35,19 @@ function manualClock(ms: number): { ms: number; readonly now: () => number } {
 }
 
 const newId = () => crypto.randomUUID();
+
+/** Polls `check` until it holds: how tests wait for a real-clock expiry, never by sleeping. */
+export async function eventually(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 5_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 function turn(overrides: Partial<TurnStart> = {}): TurnStart {
   return {
@@ -40,6 +70,18 @@ function message(id: string, role: UIMessage["role"], text: string): UIMessage {
   return { id, role, parts: [{ type: "text", text }] };
 }
 
+/** Creates a session that must be created (no limit reached). */
+async function created(
+  store: SessionStore,
+  ownerId: string,
+  title = "Chat",
+  limits?: { readonly maxPerOwner?: number },
+): Promise<SessionRecord> {
+  const session = await store.createSession({ id: newId(), ownerId, title }, limits);
+  if (!session) throw new Error(`createSession refused a session of ${ownerId}`);
+  return session;
+}
+
 /** What a session must look like once a turn has ended (§2 Finalize). */
 function expectEnded(session: SessionRecord | null, status: string, lastRunId: string, lastStreamId: string) {
   expect(session).toMatchObject({
@@ -57,15 +99,17 @@ function expectEnded(session: SessionRecord | null, status: string, lastRunId: s
 
 /**
  * Declares the `SessionStore` conformance suite (§2 lifecycle and Finalize, §3 History and
- * Status `version`, §8.41, continuation claims) for one implementation. `create` is called
- * once or more per test; every store it returns is closed after the test; `cleanup` runs
- * once after the suite.
+ * Status `version`, §8.41, continuation claims, owner limits, deletion, idle expiry and hit
+ * counters) for one implementation. `create` is called once or more per test; every store it
+ * returns is closed after the test; `cleanup` runs once after the suite.
  */
 export function describeSessionStoreConformance(
   name: string,
   create: (options: SessionStoreFactoryOptions) => Promise<SessionStore> | SessionStore,
-  cleanup?: () => Promise<void>,
+  { expiryClock, cleanup }: SessionStoreConformanceOptions,
 ): void {
+  const onInjectedClock = it.runIf(expiryClock === "injected");
+
   describe(`SessionStore conformance: ${name}`, () => {
     const stores: SessionStore[] = [];
 
@@ -76,10 +120,10 @@ export function describeSessionStoreConformance(
     }
 
     /** A store with a manual clock and a fresh session in it. */
-    async function withSession(ms = 1_718_000_000_000) {
+    async function withSession(ms = 1_718_000_000_000, options: SessionStoreFactoryOptions = {}) {
       const clock = manualClock(ms);
-      const store = await open({ now: clock.now });
-      const session = await store.createSession({ id: newId(), ownerId: `owner-${newId()}`, title: "Chat" });
+      const store = await open({ now: clock.now, ...options });
+      const session = await created(store, `owner-${newId()}`);
       return { clock, store, session, id: session.id };
     }
 
@@ -309,7 +353,7 @@ export function describeSessionStoreConformance(
 
     it("sessions are independent: a transition on one never touches another", async () => {
       const { store, id } = await withSession();
-      const other = await store.createSession({ id: newId(), ownerId: "someone", title: "Other" });
+      const other = await created(store, "someone", "Other");
       const start = turn();
       await store.beginTurn(id, start);
       await store.upsertHistory(id, [{ message: message("only-mine", "user", "hi"), runId: start.runId }]);
@@ -317,6 +361,213 @@ export function describeSessionStoreConformance(
       expect(await store.getHistory(other.id)).toEqual([]);
       expect(await store.finalizeTurn(other.id, start.runId, "idle")).toBe(false);
       expect((await store.getSession(id))?.turnStatus).toBe("running");
+    });
+
+    // Owner limits (maxPerOwner)
+
+    it("maxPerOwner allows that many sessions per owner and refuses the next; other owners are unaffected", async () => {
+      const store = await open();
+      const owner = `owner-${newId()}`;
+      for (let index = 0; index < 3; index += 1) await created(store, owner, "Chat", { maxPerOwner: 3 });
+      const refusedId = newId();
+      expect(
+        await store.createSession({ id: refusedId, ownerId: owner, title: "Chat" }, { maxPerOwner: 3 }),
+      ).toBeNull();
+      expect(await store.getSession(refusedId)).toBeNull();
+      expect(
+        await store.createSession({ id: newId(), ownerId: owner, title: "Chat" }, { maxPerOwner: 4 }),
+      ).not.toBeNull();
+      expect(
+        await store.createSession(
+          { id: newId(), ownerId: `owner-${newId()}`, title: "Chat" },
+          { maxPerOwner: 1 },
+        ),
+      ).not.toBeNull();
+      expect(
+        await store.createSession(
+          { id: newId(), ownerId: `owner-${newId()}`, title: "Chat" },
+          { maxPerOwner: 0 },
+        ),
+      ).toBeNull();
+    });
+
+    it("concurrent creates for one owner at maxPerOwner 5: exactly 5 succeed", async () => {
+      const store = await open();
+      const owner = `owner-${newId()}`;
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          store.createSession({ id: newId(), ownerId: owner, title: "Chat" }, { maxPerOwner: 5 }),
+        ),
+      );
+      const winners = results.filter((session) => session !== null);
+      expect(winners).toHaveLength(5);
+      for (const session of winners) expect(await store.getSession(session.id)).toEqual(session);
+    });
+
+    it("deleting a session frees its place under maxPerOwner", async () => {
+      const store = await open();
+      const owner = `owner-${newId()}`;
+      const first = await created(store, owner, "Chat", { maxPerOwner: 2 });
+      await created(store, owner, "Chat", { maxPerOwner: 2 });
+      expect(
+        await store.createSession({ id: newId(), ownerId: owner, title: "Chat" }, { maxPerOwner: 2 }),
+      ).toBeNull();
+      expect(await store.deleteSession(first.id)).toEqual(first);
+      await created(store, owner, "Chat", { maxPerOwner: 2 });
+      expect(
+        await store.createSession({ id: newId(), ownerId: owner, title: "Chat" }, { maxPerOwner: 2 }),
+      ).toBeNull();
+    });
+
+    it("sessions that expired no longer count toward maxPerOwner", async () => {
+      const clock = manualClock(1_718_000_000_000);
+      const store = await open({ now: clock.now, sessionTtlMs: SHORT_TTL_MS });
+      const owner = `owner-${newId()}`;
+      const old = [
+        await created(store, owner, "Chat", { maxPerOwner: 2 }),
+        await created(store, owner, "Chat", { maxPerOwner: 2 }),
+      ];
+      expect(
+        await store.createSession({ id: newId(), ownerId: owner, title: "Chat" }, { maxPerOwner: 2 }),
+      ).toBeNull();
+      clock.ms += SHORT_TTL_MS;
+      for (const session of old)
+        await eventually("the session expired", async () => (await store.getSession(session.id)) === null);
+      await created(store, owner, "Chat", { maxPerOwner: 2 });
+      await created(store, owner, "Chat", { maxPerOwner: 2 });
+    });
+
+    // Deleting
+
+    it("deleteSession returns the record and removes the session and its history; a second delete is null", async () => {
+      const { store, id } = await withSession();
+      const start = turn();
+      await store.beginTurn(id, start);
+      await store.upsertHistory(id, [{ message: message("m1", "user", "hi"), runId: start.runId }]);
+      const before = await store.getSession(id);
+      expect(await store.deleteSession(id)).toEqual(before);
+      expect(await store.getSession(id)).toBeNull();
+      expect(await store.getHistory(id)).toEqual([]);
+      expect(await store.renewLease(id, start.runId, LEASE_MS)).toBe(false);
+      expect(await store.deleteSession(id)).toBeNull();
+      expect(await store.deleteSession(newId())).toBeNull();
+    });
+
+    it("deleteSession leaves the owner's other sessions alone", async () => {
+      const store = await open();
+      const owner = `owner-${newId()}`;
+      const kept = await created(store, owner);
+      const doomed = await created(store, owner);
+      await store.upsertHistory(kept.id, [{ message: message("k", "user", "keep"), runId: null }]);
+      await store.deleteSession(doomed.id);
+      expect(await store.getSession(kept.id)).toEqual(kept);
+      expect(await store.getHistory(kept.id)).toEqual([
+        { message: message("k", "user", "keep"), runId: null },
+      ]);
+    });
+
+    // Idle expiry (sessionTtlMs)
+
+    it("an idle session expires after the TTL, and its history with it", async () => {
+      const { store, id, clock } = await withSession(1_718_000_000_000, { sessionTtlMs: SHORT_TTL_MS });
+      await store.upsertHistory(id, [{ message: message("m1", "user", "hi"), runId: null }]);
+      clock.ms += SHORT_TTL_MS;
+      await eventually("the session expired", async () => (await store.getSession(id)) === null);
+      expect(await store.getHistory(id)).toEqual([]);
+      expect(await store.beginTurn(id, turn())).toEqual({ ok: false, session: null });
+      expect(await store.deleteSession(id)).toBeNull();
+    });
+
+    onInjectedClock(
+      "every write to a session is activity: it outlives the TTL while written to",
+      async () => {
+        const ttl = 1_000;
+        const step = 600; // each step alone stays inside the TTL, two together do not
+        const { store, id, clock } = await withSession(1_718_000_000_000, { sessionTtlMs: ttl });
+        const start = turn({ leaseMs: 60_000 });
+        const writes: (() => Promise<unknown>)[] = [
+          () => store.beginTurn(id, start),
+          () => store.renewLease(id, start.runId, 60_000),
+          () => store.pauseTurn(id, start.runId, [approval]),
+          () => store.resumeTurn(id, start.runId, 60_000),
+          () => store.upsertHistory(id, [{ message: message("m1", "user", "hi"), runId: start.runId }]),
+          () => store.finalizeTurn(id, start.runId, "idle"),
+          () => store.beginTurn(id, turn({ streamId: "startup-fails" })),
+          () => store.abandonTurn(id, "startup-fails"),
+        ];
+        for (const write of writes) {
+          clock.ms += step;
+          await write();
+          expect(await store.getSession(id)).not.toBeNull();
+        }
+        expect((await store.getSession(id))?.version).toBe(6);
+        expect(await store.getHistory(id)).toHaveLength(1);
+        clock.ms += ttl - 1;
+        expect(await store.getSession(id)).not.toBeNull();
+        clock.ms += 1;
+        expect(await store.getSession(id)).toBeNull();
+        expect(await store.getHistory(id)).toEqual([]);
+      },
+    );
+
+    onInjectedClock(
+      "a running turn that renews its lease never expires; a turn left waiting past the TTL does",
+      async () => {
+        const ttl = 1_000;
+        const { store, id, clock } = await withSession(1_718_000_000_000, { sessionTtlMs: ttl });
+        const start = turn({ leaseMs: 500 });
+        await store.beginTurn(id, start);
+        for (let elapsed = 0; elapsed < 10 * ttl; elapsed += 400) {
+          clock.ms += 400;
+          expect(await store.renewLease(id, start.runId, 500)).toBe(true);
+        }
+        expect((await store.getSession(id))?.turnStatus).toBe("running");
+        await store.pauseTurn(id, start.runId, [approval]);
+        clock.ms += ttl;
+        expect(await store.getSession(id)).toBeNull();
+        expect(await store.resumeTurn(id, start.runId, LEASE_MS)).toBeNull();
+      },
+    );
+
+    onInjectedClock("a failed compare-and-set is not activity", async () => {
+      const ttl = 1_000;
+      const { store, id, clock } = await withSession(1_718_000_000_000, { sessionTtlMs: ttl });
+      clock.ms += 600;
+      expect(await store.renewLease(id, newId(), LEASE_MS)).toBe(false);
+      expect(await store.finalizeTurn(id, newId(), "idle")).toBe(false);
+      clock.ms += 400;
+      expect(await store.getSession(id)).toBeNull();
+    });
+
+    // Rate-limit counters (countHit)
+
+    it("countHit counts hits per key in a fixed window that resets in the future", async () => {
+      const clock = manualClock(1_718_000_000_000);
+      const store = await open({ now: clock.now });
+      const key = `turns:${newId()}`;
+      const hits = [];
+      for (let index = 0; index < 3; index += 1) hits.push(await store.countHit(key, 60_000));
+      expect(hits.map((hit) => hit.count)).toEqual([1, 2, 3]);
+      for (const hit of hits) {
+        expect(hit.resetAt).toBeGreaterThan(clock.ms);
+        expect(hit.resetAt).toBeLessThanOrEqual(clock.ms + 60_000);
+      }
+      expect((await store.countHit(`turns:${newId()}`, 60_000)).count).toBe(1);
+      expect((await store.countHit(key, 60_000)).count).toBe(4);
+    });
+
+    it("countHit starts a new window once the old one has passed", async () => {
+      const clock = manualClock(1_718_000_000_000);
+      const store = await open({ now: clock.now });
+      const key = `turns:${newId()}`;
+      expect((await store.countHit(key, SHORT_TTL_MS)).count).toBe(1);
+      expect((await store.countHit(key, SHORT_TTL_MS)).count).toBe(2);
+      clock.ms += SHORT_TTL_MS;
+      // Every poll is a hit too: the first one after the reset is the new window's first.
+      await eventually("the window reset", async () => (await store.countHit(key, SHORT_TTL_MS)).count === 1);
+      const next = await store.countHit(key, SHORT_TTL_MS);
+      expect(next.count).toBe(2);
+      expect(next.resetAt).toBeGreaterThan(clock.ms);
     });
 
     // §3 History

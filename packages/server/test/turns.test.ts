@@ -63,8 +63,8 @@ describe("turn lifecycle over HTTP (§2, §3)", () => {
   it("§8.35 a runner that fails to start → error + final end in the fresh buffer, pointers cleared, 500", async () => {
     const streamStore = new InstrumentedStreamStore();
     const sessionStore = new MemorySessionStore();
-    const getHistory = sessionStore.getHistory.bind(sessionStore);
-    sessionStore.getHistory = async () => {
+    const upsertHistory = sessionStore.upsertHistory.bind(sessionStore);
+    sessionStore.upsertHistory = async () => {
       throw new Error("history unavailable");
     };
     const { client } = await startServer({ streamStore, sessionStore });
@@ -80,7 +80,7 @@ describe("turn lifecycle over HTTP (§2, §3)", () => {
     // A reader of that buffer terminates: resume from its first entry ends with finish.
     const { events } = await readEvents(await client.stream(sessionId, `${entries[0]!.id}:0`));
     expect(events.slice(-2).map((event) => event.data)).toEqual(['{"type":"finish"}', "[DONE]"]);
-    sessionStore.getHistory = getHistory;
+    sessionStore.upsertHistory = upsertHistory;
     expect((await client.send(sessionId, "works again [[words=2]]")).status).toBe(200);
   });
 
