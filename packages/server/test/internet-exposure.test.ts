@@ -290,11 +290,12 @@ describe("cross-site writes", () => {
     const sessionId = await server.client.createSession();
     const reading = readEvents(await server.client.send(sessionId, SLOW));
     await server.client.waitForStatus(sessionId, (status) => status.turn_status === "running");
-    for (const headers of [
+    const crossSite: Record<string, string>[] = [
       { origin: "https://evil.example" },
       { origin: "null" },
       { "sec-fetch-site": "cross-site" },
-    ]) {
+    ];
+    for (const headers of crossSite) {
       const response = await server.client.request(sessionPath("cancel", sessionId), {
         ...json(),
         headers: { "content-type": "application/json", ...headers },
