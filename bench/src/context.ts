@@ -29,7 +29,9 @@ export interface BenchContext {
   readonly redisUrl: string;
   /** Unique key prefix of this run; every key the bench creates starts with it. */
   readonly prefix: string;
-  /** Bearer token of the bench's owner on our servers. */
+  /** Secret every one of our servers signs owner tokens with (instances share owners). */
+  readonly secret: string;
+  /** Bearer token of the bench's owner on our servers, signed with `secret`. */
   readonly token: string;
   /** Admin connection for INFO / CLIENT LIST, or null when Redis is unreachable. */
   readonly redis: RedisAdmin | null;

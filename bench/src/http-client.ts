@@ -26,7 +26,8 @@ export class StreamHandle {
   headersAt = 0;
   endedAt = 0;
   private tail = "";
-  private readonly watchers: { pattern: string; resolve: (at: number) => void }[] = [];
+  /** `found`: the pattern arrived in an earlier chunk, its event's end ("\n\n") has not yet. */
+  private readonly watchers: { pattern: string; found: boolean; resolve: (at: number) => void }[] = [];
   private readonly byteWatchers: { bytes: number; resolve: (at: number) => void }[] = [];
   readonly ended: Promise<number>;
   readonly response: Promise<http.IncomingMessage>;
@@ -85,10 +86,13 @@ export class StreamHandle {
     });
   }
 
-  /** Resolves with the arrival time of the first complete SSE event containing `pattern`. */
+  /**
+   * Resolves with the arrival time of the first complete SSE event containing `pattern`
+   * (`pattern` within its first 4 KiB of the chunk it arrives in; the event may be any size).
+   */
   waitFor(pattern: string): Promise<number> {
     return new Promise((resolve) => {
-      this.watchers.push({ pattern, resolve });
+      this.watchers.push({ pattern, found: false, resolve });
       if (this.bytes > 0) this.match("", now());
     });
   }
@@ -103,8 +107,19 @@ export class StreamHandle {
     const haystack = this.tail + text;
     for (let index = this.watchers.length - 1; index >= 0; index--) {
       const watcher = this.watchers[index]!;
-      const found = haystack.indexOf(watcher.pattern);
-      if (found >= 0 && haystack.indexOf("\n\n", found + watcher.pattern.length) >= 0) {
+      let end = -1;
+      if (watcher.found) {
+        // The event began in an earlier chunk (a frame larger than the kept tail): only its
+        // end is missing, and nothing since the pattern held "\n\n" (else it would have resolved).
+        end = haystack.indexOf("\n\n", Math.max(0, this.tail.length - 1));
+      } else {
+        const found = haystack.indexOf(watcher.pattern);
+        if (found >= 0) {
+          watcher.found = true;
+          end = haystack.indexOf("\n\n", found + watcher.pattern.length);
+        }
+      }
+      if (end >= 0) {
         this.watchers.splice(index, 1);
         watcher.resolve(at);
       }

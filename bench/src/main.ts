@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { mintOwnerToken } from "@chat-replay/server";
 import {
   type BenchContext,
   createAdmin,
@@ -69,11 +70,13 @@ console.log(`chat-replay bench${quick ? " --quick" : ""}`);
 console.log(`Node ${process.version} · ${os.availableParallelism()} CPUs (${cpus[0]?.model.trim() ?? "?"})`);
 console.log(`Redis ${redisVersion ?? `not available (${reason})`} at ${redisUrl}`);
 
+const secret = randomBytes(32).toString("base64url");
 const ctx: BenchContext = {
   quick,
   redisUrl,
   prefix: `bench-${randomBytes(4).toString("hex")}`,
-  token: randomBytes(32).toString("base64url"),
+  secret,
+  token: await mintOwnerToken(secret),
   redis,
   redisUnavailable: reason,
   reps: 5,

@@ -9,15 +9,42 @@ interface Series {
 
 const xmlText = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-/** Resume latency against turn length, log–log: ours (memory, Redis) and the peer. */
+/**
+ * Resume latency against turn length, log–log: ours (memory, Redis; warm and cold resume,
+ * full replay) and the peer (skip, whole backlog).
+ */
 export function resumeChart(raw: Record<string, unknown>, env: Record<string, unknown>): string {
   const data = raw as unknown as ResumeData;
-  const ours = (points: SeriesPoint[]) => points.map((p) => ({ x: p.length, y: p.resume.median }));
+  const ours = (points: SeriesPoint[], key: "resume" | "coldResume" | "fullReplay" = "resume") =>
+    points.map((p) => ({ x: p.length, y: p[key].median }));
   const peer = (points: PeerPoint[], key: "resumeSkip" | "resumeFull") =>
     points.map((p) => ({ x: p.length, y: p[key].median }));
-  const series: Series[] = [{ label: "ours, memory", color: "#2563eb", points: ours(data.memory) }];
-  if (data.redis)
-    series.push({ label: "ours, Redis (other instance)", color: "#dc2626", points: ours(data.redis) });
+  const series: Series[] = [
+    { label: "ours, memory: resume", color: "#2563eb", points: ours(data.memory) },
+    {
+      label: "ours, memory: full replay (no cursor)",
+      color: "#2563eb",
+      dash: "6 4",
+      points: ours(data.memory, "fullReplay"),
+    },
+  ];
+  if (data.redis) {
+    series.push(
+      { label: "ours, Redis (other instance): resume", color: "#dc2626", points: ours(data.redis) },
+      {
+        label: "ours, Redis: first resume on a cold instance",
+        color: "#dc2626",
+        dash: "2 3",
+        points: ours(data.redis, "coldResume"),
+      },
+      {
+        label: "ours, Redis: full replay (no cursor)",
+        color: "#dc2626",
+        dash: "6 4",
+        points: ours(data.redis, "fullReplay"),
+      },
+    );
+  }
   if (data.peer) {
     series.push({
       label: "resumable-stream, skip all but last chunk",
@@ -31,10 +58,12 @@ export function resumeChart(raw: Record<string, unknown>, env: Record<string, un
       points: peer(data.peer, "resumeFull"),
     });
   }
-  const width = 720;
+  // The legend sits right of the plot, so no line runs under it.
+  const legend = 320;
+  const width = 720 + legend;
   const height = 420;
   const left = 70;
-  const right = 44;
+  const right = 44 + legend;
   const top = 50;
   const bottom = 60;
   const xs = data.lengths;
@@ -54,7 +83,7 @@ export function resumeChart(raw: Record<string, unknown>, env: Record<string, un
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${left}" y="22" font-size="15" font-weight="600">Resume latency vs turn length (median, ms, log–log)</text>`,
+    `<text x="${left}" y="22" font-size="15" font-weight="600">Resume and full-replay latency vs turn length (median, ms, log–log)</text>`,
     `<text x="${left}" y="38" fill="#555">${xmlText(`Node ${env.node}, ${env.cpus} CPUs, Redis ${env.redis ?? "n/a"}, ${String(env.date).slice(0, 10)}${env.quick ? ", --quick" : ""}`)}</text>`,
   );
   for (let exp = Math.log10(yMin); exp <= Math.log10(yMax); exp++) {
@@ -71,8 +100,8 @@ export function resumeChart(raw: Record<string, unknown>, env: Record<string, un
     );
   }
   out.push(
-    `<text x="${(left + width - right) / 2}" y="${height - 18}" text-anchor="middle">turn length (entries / chunks); cursor at the second-to-last entry</text>`,
-    `<text transform="translate(16 ${(top + height - bottom) / 2}) rotate(-90)" text-anchor="middle">ms to the first new frame</text>`,
+    `<text x="${(left + width - right) / 2}" y="${height - 18}" text-anchor="middle">turn length (entries / chunks); resume cursor at the second-to-last entry</text>`,
+    `<text transform="translate(16 ${(top + height - bottom) / 2}) rotate(-90)" text-anchor="middle">ms to the first new frame (resume) / the last frame (full replay)</text>`,
   );
   series.forEach((s, index) => {
     const path = s.points
@@ -85,9 +114,10 @@ export function resumeChart(raw: Record<string, unknown>, env: Record<string, un
       out.push(`<circle cx="${sx(p.x).toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3.5" fill="${s.color}"/>`);
     }
     const ly = top + 14 + index * 18;
+    const lx = width - legend;
     out.push(
-      `<line x1="${left + 12}" x2="${left + 40}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`,
-      `<text x="${left + 46}" y="${ly + 4}">${xmlText(s.label)}</text>`,
+      `<line x1="${lx}" x2="${lx + 28}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`,
+      `<text x="${lx + 34}" y="${ly + 4}">${xmlText(s.label)}</text>`,
     );
   });
   out.push("</svg>");

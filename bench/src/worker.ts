@@ -10,11 +10,13 @@ import {
   createRedisStores,
   createReplayServer,
   createScriptedModel,
+  defaultSnapshotEvery,
   MemorySessionStore,
   MemoryStreamStore,
   type ReplayServer,
   type SessionStore,
   type StreamStore,
+  TurnSnapshotter,
 } from "@chat-replay/server";
 import { serve } from "@hono/node-server";
 import { createClient } from "redis";
@@ -29,6 +31,42 @@ interface Ours {
   readonly sessionStore: SessionStore;
   readonly keyPrefix: string;
   readonly token: string;
+  /** Entries between snapshot refreshes: the server's own interval (`limits.snapshotEvery`). */
+  readonly snapshotEvery: number;
+  /** One snapshotter per turn buffer this process writes, kept for the turn's life like the runner's. */
+  readonly snapshotters: Map<string, TurnSnapshotter>;
+}
+
+/** Entries per `appendMany` when `ours.createTurn` writes a turn (the runner's pipelined batches). */
+const CREATE_BATCH = 64;
+
+/**
+ * The turn runner's write path (turn-runner.ts `consume`): append a batch, then tell the
+ * turn's `TurnSnapshotter`, which refreshes the stored snapshot every `snapshotEvery` entries.
+ */
+async function produce(o: Ours, key: string, entries: readonly BufferEntry[]): Promise<string[]> {
+  const ids = await o.streamStore.appendMany(key, entries);
+  await snapshotterOf(o, key).appended(entries.length);
+  return ids;
+}
+
+function snapshotterOf(o: Ours, key: string): TurnSnapshotter {
+  let snapshotter = o.snapshotters.get(key);
+  if (!snapshotter) {
+    snapshotter = new TurnSnapshotter(o.streamStore, key, o.snapshotEvery);
+    o.snapshotters.set(key, snapshotter);
+  }
+  return snapshotter;
+}
+
+/**
+ * The end of a turn as `endTurn` (turn-lifecycle.ts) writes it: the snapshot is brought up
+ * to date (history assembly), then the final end marker is appended on its own.
+ */
+async function produceEnd(o: Ours, key: string): Promise<string> {
+  await snapshotterOf(o, key).refresh();
+  o.snapshotters.delete(key);
+  return o.streamStore.append(key, { type: "end", reason: "final", phase: 0 });
 }
 
 interface PeerStream {
@@ -119,23 +157,48 @@ const ops: Record<string, Op> = {
       streamStore = new MemoryStreamStore({ maxLength });
       sessionStore = new MemorySessionStore();
     }
+    // The server's default interval, passed explicitly so the producers below use the same one.
+    const snapshotEvery = Number(args.snapshotEvery ?? defaultSnapshotEvery(streamStore));
     const server = createReplayServer({
       streamStore,
       sessionStore,
       keyPrefix,
       model: createScriptedModel({ defaults: { delayMs: 0 } }),
-      limits: { maxStreamsPerSession: 100_000 },
+      // Shared by every instance of a run, so a token minted by the bench works on all of them.
+      secret: String(args.secret),
+      // The bench measures speed, not the abuse limits: none of them may refuse its clients.
+      limits: {
+        maxStreamsPerSession: 100_000,
+        maxStreamsPerOwner: 100_000,
+        maxStreams: 100_000,
+        maxSessionsPerOwner: 100_000,
+        maxTurnsPerMinute: 100_000,
+        snapshotEvery,
+      },
       timing: { leaseMs: 3_600_000 },
     });
     const { http: httpServer, port } = await serveFetch(server.fetch);
-    ours = { server, http: httpServer, streamStore, sessionStore, keyPrefix, token: String(args.token) };
-    return { port };
+    ours = {
+      server,
+      http: httpServer,
+      streamStore,
+      sessionStore,
+      keyPrefix,
+      token: String(args.token),
+      snapshotEvery,
+      snapshotters: new Map(),
+    };
+    return { port, snapshotEvery };
   },
 
   /**
    * A session whose turn holds exactly `entries` entries (text-start, then text deltas of
-   * `text`), written straight into the buffer; running (lease of an hour, no runner) unless
-   * `end`, which appends the final end marker and finalizes it.
+   * `text`), written into the buffer the way the turn runner writes it: `appendMany` in
+   * batches of {@link CREATE_BATCH}, each followed by the turn's `TurnSnapshotter`, so the
+   * stored snapshot and checkpoints are what production would leave. Running (lease of an
+   * hour, no runner) unless `end`, which refreshes the snapshot, appends the final end
+   * marker and finalizes it (as `endTurn`). Returns the ids a reader needs and where the
+   * snapshot stands (`snapshotId`, `tail` = entries after it).
    */
   "ours.createTurn": async (args) => {
     const o = need(ours, "ours");
@@ -148,6 +211,7 @@ const ops: Record<string, Op> = {
         body: "{}",
       }),
     );
+    if (!response.ok) throw new Error(`POST /api/sessions answered ${response.status}`);
     const sessionId = ((await response.json()) as { id: string }).id;
     const runId = crypto.randomUUID();
     const streamId = crypto.randomUUID();
@@ -161,26 +225,31 @@ const ops: Record<string, Op> = {
     if (!begun.ok) throw new Error("beginTurn refused");
     const key = `${o.keyPrefix}:${sessionId}:${streamId}`;
     const ids: string[] = [];
-    const pending: Promise<string>[] = [];
     const entryAt = (index: number): BufferEntry =>
       index === 0 ? { type: "text-start", part: 0 } : { type: "text-delta", part: 0, text };
-    for (let index = 0; index < entries; index++) {
-      pending.push(o.streamStore.append(key, entryAt(index)));
-      if (pending.length >= 512) ids.push(...(await Promise.all(pending.splice(0))));
+    for (let from = 0; from < entries; from += CREATE_BATCH) {
+      const batch: BufferEntry[] = [];
+      for (let index = from; index < Math.min(entries, from + CREATE_BATCH); index++)
+        batch.push(entryAt(index));
+      ids.push(...(await produce(o, key, batch)));
     }
-    ids.push(...(await Promise.all(pending.splice(0))));
     if (args.end) {
-      ids.push(await o.streamStore.append(key, { type: "end", reason: "final", phase: 0 }));
+      ids.push(await produceEnd(o, key));
       await o.sessionStore.finalizeTurn(sessionId, runId, "idle");
     }
+    const snapshot = await o.streamStore.readSnapshot(key);
+    const snapshotId = snapshot?.entryId ?? null;
     return {
       sessionId,
       runId,
       streamId,
       key,
       count: ids.length,
+      firstId: ids[0] ?? null,
       lastId: ids.at(-1) ?? null,
       penultimateId: ids.at(-2) ?? null,
+      snapshotId,
+      tail: snapshotId === null ? ids.length : ids.length - 1 - ids.indexOf(snapshotId),
     };
   },
 
@@ -188,7 +257,8 @@ const ops: Record<string, Op> = {
    * Appends `count` text deltas to each key: paced (`intervalMs`), one per event-loop turn
    * (`tick`), or as fast as the store takes them with `window` appends in flight (the turn
    * runner's pipelining). `stamp` puts the monotonic send time (ns) into each delta.
-   * `end` appends the final end marker last.
+   * `end` appends the final end marker last. Every write goes through {@link produce}, so
+   * the turn's snapshot follows the appends as it does under the runner.
    */
   "ours.append": async (args) => {
     const o = need(ours, "ours");
@@ -201,7 +271,7 @@ const ops: Record<string, Op> = {
     const tick = Boolean(args.tick);
     const cpuBefore = process.cpuUsage();
     const started = now();
-    const pending: Promise<string>[] = [];
+    const pending: Promise<unknown>[] = [];
     const batches = new Map<string, BufferEntry[]>();
     for (let index = 0; index < count; index++) {
       if (intervalMs > 0) {
@@ -215,24 +285,20 @@ const ops: Record<string, Op> = {
           // out together as one `appendMany` (see AppendPipeline in turn-runner.ts).
           batches.set(key, [...(batches.get(key) ?? []), entry]);
           if ((batches.get(key)?.length ?? 0) >= window) {
-            pending.push(o.streamStore.appendMany(key, batches.get(key) ?? []).then(() => ""));
+            pending.push(produce(o, key, batches.get(key) ?? []));
             batches.set(key, []);
             await Promise.all(pending.splice(0));
           }
         } else {
-          pending.push(o.streamStore.append(key, entry));
+          pending.push(produce(o, key, [entry]));
           await Promise.all(pending.splice(0));
         }
       }
       if (tick) await new Promise((resolve) => setImmediate(resolve));
     }
-    for (const [key, rest] of batches) if (rest.length > 0) await o.streamStore.appendMany(key, rest);
+    for (const [key, rest] of batches) if (rest.length > 0) await produce(o, key, rest);
     await Promise.all(pending.splice(0));
-    if (args.end) {
-      await Promise.all(
-        keys.map((key) => o.streamStore.append(key, { type: "end", reason: "final", phase: 0 })),
-      );
-    }
+    if (args.end) await Promise.all(keys.map((key) => produceEnd(o, key)));
     const cpu = process.cpuUsage(cpuBefore);
     return { elapsedMs: now() - started, cpuMs: (cpu.user + cpu.system) / 1000 };
   },

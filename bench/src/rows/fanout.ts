@@ -136,6 +136,7 @@ export async function fanoutRow(ctx: BenchContext): Promise<RowResult> {
       store: "memory",
       keyPrefix: `${ctx.prefix}:ours`,
       token: ctx.token,
+      secret: ctx.secret,
     });
     await run(ctx, [{ instance, port }], 10, 1, 20, 5); // warm-up
     for (const observers of counts) {

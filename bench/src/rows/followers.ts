@@ -85,6 +85,7 @@ export async function startOursRedis(ctx: BenchContext, a: Instance, b: Instance
     redisUrl: ctx.redisUrl,
     keyPrefix: `${ctx.prefix}:ours`,
     token: ctx.token,
+    secret: ctx.secret,
     maxLength,
   };
   const { port: portA } = await a.call<{ port: number }>("ours.start", {

@@ -62,6 +62,7 @@ export async function statusRow(ctx: BenchContext): Promise<RowResult> {
       store: "memory",
       keyPrefix: `${ctx.prefix}:ours`,
       token: ctx.token,
+      secret: ctx.secret,
     });
     // An idle session that has had a turn (its status carries a version > 0).
     const turn = await instance.call<Turn>("ours.createTurn", { entries: 3, end: true });

@@ -9,6 +9,7 @@ interface Turn {
   sessionId: string;
   key: string;
   count: number;
+  firstId: string;
 }
 
 interface Rate {
@@ -29,18 +30,24 @@ export async function throughputRow(ctx: BenchContext): Promise<RowResult> {
       store: "memory",
       keyPrefix: `${ctx.prefix}:ours`,
       token: ctx.token,
+      secret: ctx.secret,
       maxLength: frames * 2,
     });
     const headers = authHeaders(ctx);
 
-    // Replay of a finished turn: every frame after cursor 0-0, then finish.
+    // Replay of a finished turn: every frame after a cursor at its first entry, then finish.
+    // (Not `0-0`: that is a full replay, which sends the turn's snapshot as a few frames
+    // and only the entries after it; this row measures the frame pipeline.)
     const finished = await ours.call<Turn>("ours.createTurn", {
       entries: frames,
       text: DELTA_TEXT,
       end: true,
     });
     const replayPath = `/api/sessions/${finished.sessionId}/stream`;
-    const body = await requestText(port, replayPath, { headers: { ...headers, "last-event-id": "0-0" } });
+    const cursor = { "last-event-id": `${finished.firstId}:0` };
+    const body = await requestText(port, replayPath, { headers: { ...headers, ...cursor } });
+    if (body.headers["x-chat-replay-mode"] !== "resume")
+      throw new Error("replay did not resume at the cursor");
     if (body.status !== 200) throw new Error(`replay answered ${body.status}`);
     const bodyBytes = Buffer.byteLength(body.text);
     const frameCount = body.text.split("\n\n").length - 1;
@@ -54,7 +61,7 @@ export async function throughputRow(ctx: BenchContext): Promise<RowResult> {
     ctx.progress(
       `row 1: replay of a finished ${frames.toLocaleString()}-entry turn (${fmt(bodyBytes / 1e6)} MB)`,
     );
-    const replayMs = await repeat(ctx.reps, 1, () => timeBody(replayPath, { "last-event-id": "0-0" }));
+    const replayMs = await repeat(ctx.reps, 1, () => timeBody(replayPath, cursor));
 
     const { port: rawPort } = await raw.call<{ port: number; frames: number }>("raw.start", {
       body: body.text,
@@ -105,7 +112,7 @@ export async function throughputRow(ctx: BenchContext): Promise<RowResult> {
       lines: [
         {
           row: "1",
-          what: `SSE throughput, replay of a finished ${frames.toLocaleString()}-frame turn (memory)`,
+          what: `SSE throughput, replay of a finished ${frames.toLocaleString()}-frame turn from a cursor at its first entry (memory)`,
           ours: show(replay),
           reference: `bare node:http, batches of 64: ${show(rawBatch)} (per frame: ${show(rawSingle)})`,
           ratio: fmtRatio(replayRatio),
