@@ -7,11 +7,12 @@ import {
   previousEntryId,
   type StoredEntry,
   snapshotFrames,
+  type TurnSnapshot,
   ZERO_ENTRY_ID,
 } from "@chat-replay/protocol";
 import type { BufferHub } from "./buffer-hub";
 import { encodeChunk, encodeFrame, SSE_DONE, SSE_KEEPALIVE } from "./sse";
-import type { StreamStore } from "./stream-store";
+import type { Checkpoint, StreamStore } from "./stream-store";
 
 /** Options of {@link createFrameStream}. */
 export interface FrameStreamOptions {
@@ -22,6 +23,8 @@ export interface FrameStreamOptions {
   readonly messageId: string | null;
   /** Frames at or before this position are folded silently (§6 resume). */
   readonly cursor: EventCursor | null;
+  /** The fold state to resume from, when the caller already looked it up (saves a store call). */
+  readonly checkpoint?: Checkpoint;
   /** Entries at or before this id are folded silently and never sent (continuations, §3). */
   readonly after?: string;
   /**
@@ -47,6 +50,32 @@ export interface FrameStreamOptions {
 
 const encoder = new TextEncoder();
 const BATCH = 1024;
+
+/** What one step of a reader produced: frames (text, or bytes already encoded), and whether it ended. */
+interface Step {
+  readonly text: string | Uint8Array;
+  readonly done: boolean;
+  /** Sent after `text` (the `finish` of a snapshot that already holds the stopping end). */
+  readonly tail?: string;
+}
+
+/**
+ * Encoded snapshot frames per snapshot object. Snapshots are immutable and stores hand out
+ * the same object until it changes, so every full replay of one snapshot after the first
+ * costs a copy, not a JSON encoding of the whole answer.
+ */
+const encodedSnapshots = new WeakMap<TurnSnapshot, Uint8Array>();
+
+function encodeSnapshot(snapshot: TurnSnapshot): Uint8Array {
+  let bytes = encodedSnapshots.get(snapshot);
+  if (!bytes) {
+    let text = "";
+    for (const frame of snapshotFrames(snapshot)) text += encodeFrame(frame);
+    bytes = encoder.encode(text);
+    encodedSnapshots.set(snapshot, bytes);
+  }
+  return bytes;
+}
 
 class ReaderGaveUp extends Error {
   override name = "ReaderGaveUp";
@@ -90,10 +119,11 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
    * snapshot (§6 snapshot replay) and folds on from its entry. Returns the snapshot's frames
    * and whether the snapshot already holds the stopping end marker.
    */
-  async function begin(): Promise<{ text: string; done: boolean }> {
+  async function begin(): Promise<Step> {
     const silentUntil = cursor ? foldBase(cursor) : options.after;
     if (silentUntil !== undefined) {
-      const checkpoint = await options.store.checkpoint(options.key, silentUntil);
+      const checkpoint =
+        (cursor && options.checkpoint) || (await options.store.checkpoint(options.key, silentUntil));
       if (!checkpoint) throw new ReaderGaveUp("the entries after the cursor were trimmed");
       state = checkpoint.state;
       position = checkpoint.entryId;
@@ -106,11 +136,12 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     // A snapshot past a pause end the reader would have stopped at: the turn moved on since
     // the reader's phase was read, so read it as a reader that started a moment later.
     stopPhase = Math.max(stopPhase, snapshot.phase);
-    let text = "";
-    for (const frame of snapshotFrames(snapshot)) text += encodeFrame(frame);
+    const frames = encodeSnapshot(snapshot);
     const end = snapshot.end;
     const done = end !== null && (end.reason === "final" || end.phase >= stopPhase);
-    return done ? { text: text + encodeChunk({ type: "finish" }) + SSE_DONE, done } : { text, done };
+    return done
+      ? { text: frames, done, tail: encodeChunk({ type: "finish" }) + SSE_DONE }
+      : { text: frames, done };
   }
 
   /** Runs a store step with the reader's retry policy for transient failures (§6). */
@@ -169,7 +200,7 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     }
   }
 
-  function fold(entries: StoredEntry[]): { text: string; done: boolean } {
+  function fold(entries: StoredEntry[]): Step {
     let text = "";
     for (const stored of entries) {
       const result = adapt(state, stored);
@@ -207,14 +238,15 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
   /** Enqueues a step's frames and closes after the last; true when this pull is done. */
   function deliver(
     controller: ReadableStreamDefaultController<Uint8Array>,
-    { text, done }: { text: string; done: boolean },
+    { text, done, tail }: Step,
   ): boolean {
-    if (text) controller.enqueue(encoder.encode(text));
+    if (text.length > 0) controller.enqueue(typeof text === "string" ? encoder.encode(text) : text);
+    if (tail) controller.enqueue(encoder.encode(tail));
     if (done) {
       controller.close();
       finish();
     }
-    return done || text !== "";
+    return done || text.length > 0;
   }
 
   return new ReadableStream<Uint8Array>(

@@ -47,6 +47,16 @@ local function idLess(a, b)
   if ams ~= bms then return ams < bms end
   return aseq < bseq
 end
+-- The newest checkpoint id <= id in a sorted set scored by the ids' ms (O(log n)).
+local function newestAtOrBefore(zset, id)
+  local ms = idParts(id)
+  local best = nil
+  for _, member in ipairs(redis.call('ZREVRANGEBYSCORE', zset, ms, '-inf', 'LIMIT', 0, 32)) do
+    if not idLess(id, member) and (best == nil or idLess(best, member)) then best = member end
+    if best and idParts(member) < idParts(best) then break end
+  end
+  return best
+end
 `;
 
 /**
@@ -56,8 +66,8 @@ end
  * `MemoryStreamStore`: once a buffer exceeds the cap by the slack, drop what `MAXLEN cap`
  * would drop, but only through the newest checkpoint among those entries (never without
  * one), record it as `trimmed`, and forget older checkpoints.
- * KEYS: buffer, snapshot hash, checkpoint hash; ARGV: now ms, cap, slack, entry JSON...
- * Returns the ids in order.
+ * KEYS: buffer, snapshot hash, checkpoint ids (sorted set, score = ms), checkpoint states
+ * (hash); ARGV: now ms, cap, slack, entry JSON... Returns the ids in order.
  */
 const APPEND = new RedisScript(
   `${LUA_IDS}
@@ -83,35 +93,32 @@ for i = 4, #ARGV do
 end
 local cap = tonumber(ARGV[2])
 local len = redis.call('XLEN', KEYS[1])
-if len > cap + tonumber(ARGV[3]) then
-  local checkpoints = redis.call('HKEYS', KEYS[3])
-  if #checkpoints > 0 then
-    local dropped = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', len - cap)
-    local lastDropped = dropped[#dropped][1]
-    local cut = nil
-    for _, id in ipairs(checkpoints) do
-      if not idLess(lastDropped, id) and (cut == nil or idLess(cut, id)) then cut = id end
-    end
-    local trimmed = redis.call('HGET', KEYS[2], 'trimmed')
-    if cut and (not trimmed or idLess(trimmed, cut)) then
-      local cutMs, cutSeq = idParts(cut)
-      redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f-%.0f', cutMs, cutSeq + 1))
-      redis.call('HSET', KEYS[2], 'trimmed', cut)
-      for _, id in ipairs(checkpoints) do
-        if idLess(id, cut) then redis.call('HDEL', KEYS[3], id) end
+if len > cap + tonumber(ARGV[3]) and redis.call('ZCARD', KEYS[3]) > 0 then
+  local dropped = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', len - cap)
+  local cut = newestAtOrBefore(KEYS[3], dropped[#dropped][1])
+  local trimmed = redis.call('HGET', KEYS[2], 'trimmed')
+  if cut and (not trimmed or idLess(trimmed, cut)) then
+    local cutMs, cutSeq = idParts(cut)
+    redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f-%.0f', cutMs, cutSeq + 1))
+    redis.call('HSET', KEYS[2], 'trimmed', cut)
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', cutMs)) do
+      if idLess(id, cut) then
+        redis.call('ZREM', KEYS[3], id)
+        redis.call('HDEL', KEYS[4], id)
       end
     end
   end
 end
 return ids
 `,
-  3,
+  4,
 );
 
 /**
  * Extends a buffer's snapshot (compare-and-set on its entry id): the head (S, state,
  * phase, end), one more chunk segment, and a checkpoint at S; the new keys get the
- * buffer's TTL. KEYS: snapshot hash, chunk list, checkpoint hash, buffer; ARGV: previous
+ * buffer's TTL. KEYS: snapshot hash, chunk list, checkpoint states, buffer, checkpoint ids;
+ * ARGV: previous
  * id ('' for none), new id, head JSON, state JSON, segment JSON ('' for none).
  * Returns the number of segments, or -1 when `previous` is not current or the buffer is gone.
  */
@@ -126,14 +133,15 @@ elseif current ~= ARGV[1] then
 end
 redis.call('HSET', KEYS[1], 'id', ARGV[2], 'head', ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+redis.call('ZADD', KEYS[5], tonumber(string.match(ARGV[2], '^(%d+)')), ARGV[2])
 if ARGV[5] ~= '' then redis.call('RPUSH', KEYS[2], ARGV[5]) end
 local ttl = redis.call('PTTL', KEYS[4])
 if ttl > 0 then
-  for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ttl) end
+  for _, i in ipairs({1, 2, 3, 5}) do redis.call('PEXPIRE', KEYS[i], ttl) end
 end
 return redis.call('LLEN', KEYS[2])
 `,
-  4,
+  5,
 );
 
 /** Replaces a snapshot's segments by one (when it is still at id ARGV[1]). KEYS: snapshot hash, chunk list. */
@@ -161,19 +169,16 @@ return {head, redis.call('LRANGE', KEYS[2], 0, -1)}
 
 /**
  * The newest checkpoint at or before ARGV[1]: [id, state JSON, trimmed] (false when absent).
- * KEYS: checkpoint hash, snapshot hash.
+ * KEYS: checkpoint states, snapshot hash, checkpoint ids.
  */
 const CHECKPOINT = new RedisScript(
   `${LUA_IDS}
-local best = nil
-for _, id in ipairs(redis.call('HKEYS', KEYS[1])) do
-  if not idLess(ARGV[1], id) and (best == nil or idLess(best, id)) then best = id end
-end
+local best = newestAtOrBefore(KEYS[3], ARGV[1])
 local trimmed = redis.call('HGET', KEYS[2], 'trimmed')
 if not best then return {false, false, trimmed} end
 return {best, redis.call('HGET', KEYS[1], best), trimmed}
 `,
-  2,
+  3,
 );
 
 /** Segments a stored snapshot may grow to before they are rewritten as one. */
@@ -196,6 +201,12 @@ export class RedisStreamStore implements StreamStore {
   private readonly slack: number;
   private readonly now: () => number;
   private readonly log: RedisLog;
+  /**
+   * The last snapshot read or written per buffer, so the readers of one snapshot in this
+   * process share one object (and its encoded frames): a read costs one `HGET` of the id
+   * while it is current. Bounded by the snapshots' JSON size.
+   */
+  private readonly snapshots = new SnapshotCache(64 * 1024 * 1024);
   /** Corrupt entries already logged, so a thousand readers of one do not log it a thousand times. */
   private readonly reported = new Set<string>();
   private closed = false;
@@ -246,7 +257,7 @@ export class RedisStreamStore implements StreamStore {
     const ids = await this.command.run("append", (client) =>
       APPEND.run(
         client,
-        [key, snapshotKey(key), checkpointsKey(key)],
+        [key, snapshotKey(key), checkpointIdsKey(key), checkpointsKey(key)],
         [this.now(), this.maxLength, this.slack, ...json],
       ),
     );
@@ -309,21 +320,36 @@ export class RedisStreamStore implements StreamStore {
         .pexpire(snapshotKey(key), ms)
         .pexpire(chunksKey(key), ms)
         .pexpire(checkpointsKey(key), ms)
+        .pexpire(checkpointIdsKey(key), ms)
         .exec(),
     );
   }
 
   async readSnapshot(key: string): Promise<TurnSnapshot | null> {
+    const cached = this.snapshots.get(key);
+    if (cached) {
+      const current = await this.command.run("snapshot id", (client) => client.hget(snapshotKey(key), "id"));
+      if (current === cached.entryId) return cached;
+    }
     const reply = await this.command.run("read snapshot", (client) =>
       READ_SNAPSHOT.run(client, [snapshotKey(key), chunksKey(key)], []),
     );
     const [head, segments] = reply as [string | null | false, string[]];
-    if (typeof head !== "string") return null;
+    if (typeof head !== "string") {
+      this.snapshots.delete(key);
+      return null;
+    }
     try {
       const parsedHead = snapshotHeadSchema.parse(JSON.parse(head));
       const chunks: UIMessageChunk[] = [];
       for (const segment of segments) chunks.push(...snapshotSegmentSchema.parse(JSON.parse(segment)));
-      return { ...parsedHead, chunks: compactChunks(chunks) };
+      const snapshot = { ...parsedHead, chunks: compactChunks(chunks) };
+      this.snapshots.set(
+        key,
+        snapshot,
+        segments.reduce((sum, segment) => sum + segment.length, head.length),
+      );
+      return snapshot;
     } catch {
       // A snapshot we cannot trust is worse than none: readers would show wrong content.
       this.log(`chat-replay: corrupt snapshot of ${key}; readers of this turn fail until it ends.`);
@@ -344,12 +370,13 @@ export class RedisStreamStore implements StreamStore {
       await this.command.run("write snapshot", (client) =>
         WRITE_SNAPSHOT.run(
           client,
-          [snapshotKey(key), chunksKey(key), checkpointsKey(key), key],
+          [snapshotKey(key), chunksKey(key), checkpointsKey(key), key, checkpointIdsKey(key)],
           [write.previous ?? "", snapshot.entryId, head, JSON.stringify(snapshot.state), segment],
         ),
       ),
     );
     if (segments < 0) return false;
+    this.snapshots.set(key, snapshot, JSON.stringify(snapshot.chunks).length);
     if (segments > MAX_SEGMENTS) {
       // Rare (every MAX_SEGMENTS writes): keeps a snapshot read at a handful of list items.
       await this.command.run("compact snapshot", (client) =>
@@ -366,7 +393,11 @@ export class RedisStreamStore implements StreamStore {
   async checkpoint(key: string, entryId: string): Promise<Checkpoint | null> {
     const bound = redisIdBound(entryId, "max") ?? entryId;
     const reply = await this.command.run("checkpoint", (client) =>
-      CHECKPOINT.run(client, [checkpointsKey(key), snapshotKey(key)], [bound === "+" ? MAX_ID : bound]),
+      CHECKPOINT.run(
+        client,
+        [checkpointsKey(key), snapshotKey(key), checkpointIdsKey(key)],
+        [bound === "+" ? MAX_ID : bound],
+      ),
     );
     const [id, state, trimmed] = reply as [
       string | null | false,
@@ -418,4 +449,42 @@ function chunksKey(key: string): string {
 }
 function checkpointsKey(key: string): string {
   return `${key}:checkpoints`;
+}
+function checkpointIdsKey(key: string): string {
+  return `${key}:checkpoint-ids`;
+}
+
+/** A byte-bounded LRU of snapshots by buffer key. */
+class SnapshotCache {
+  private readonly entries = new Map<string, { snapshot: TurnSnapshot; size: number }>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get(key: string): TurnSnapshot | null {
+    const entry = this.entries.get(key);
+    if (!entry) return null;
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    return entry.snapshot;
+  }
+
+  set(key: string, snapshot: TurnSnapshot, size: number): void {
+    this.delete(key);
+    if (size > this.maxBytes) return;
+    this.entries.set(key, { snapshot, size });
+    this.bytes += size;
+    for (const [oldest, entry] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.bytes -= entry.size;
+    }
+  }
+
+  delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.bytes -= entry.size;
+  }
 }

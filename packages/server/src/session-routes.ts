@@ -2,6 +2,7 @@ import {
   bubbleId,
   type EventCursor,
   HEADERS,
+  INITIAL_ADAPTER_STATE,
   parseEventId,
   type ReplayMode,
   type SessionStatus,
@@ -22,6 +23,7 @@ import {
 } from "./request-schemas";
 import type { SessionRecord } from "./session-store";
 import { finishOnlyBody, sseHeaders } from "./sse";
+import type { Checkpoint } from "./stream-store";
 import { endTurn, failIfLeaseExpired } from "./turn-lifecycle";
 import type { TurnRunner } from "./turn-runner";
 
@@ -37,6 +39,8 @@ interface ReaderSpec {
   readonly position?: string;
   /** Who reads (owner id or share link): per-owner stream limits count under it. */
   readonly principal: string;
+  /** The checkpoint the cursor resumes from, found while validating it. */
+  readonly checkpoint?: Checkpoint;
 }
 
 /** Counts open things per key (streams per session, per owner). */
@@ -229,11 +233,11 @@ export class SessionRoutes {
     // A client that names the run it was reading (`run_id`) never resumes another turn.
     const requestedRun = c.req.query("run_id");
     const sameRun = requestedRun === undefined || requestedRun === runId;
-    const valid =
-      cursor !== null &&
-      streamId !== null &&
-      sameRun &&
-      (await this.cursorExists(session.id, streamId, cursor, active));
+    const checkpoint =
+      cursor !== null && streamId !== null && sameRun
+        ? await this.cursorCheckpoint(session.id, streamId, cursor, active)
+        : null;
+    const valid = checkpoint !== null;
     const stale: Record<string, string> = cursor !== null && !valid ? { [HEADERS.cursor]: "stale" } : {};
 
     if (!active || runId === null || streamId === null) {
@@ -251,6 +255,7 @@ export class SessionRoutes {
         stopPhase: Number.POSITIVE_INFINITY,
         headers: { [HEADERS.replayMode]: "resume" satisfies ReplayMode },
         principal,
+        ...(checkpoint ? { checkpoint } : {}),
       });
     }
     const mode: ReplayMode = valid ? "resume" : "full";
@@ -263,29 +268,33 @@ export class SessionRoutes {
       ...(valid ? {} : { position: ZERO_ENTRY_ID }),
       headers: { ...cursorHeader, ...stale, [HEADERS.replayMode]: mode },
       principal,
+      ...(checkpoint ? { checkpoint } : {}),
     });
   }
 
   /**
-   * §6: a cursor is valid if the reader can fold to it: its entry is still in the buffer of
-   * the current (or last) turn after a kept fold state, or it names a checkpoint's whole
-   * entry (trimmed or not). `0-0` names the start of that buffer (sent as a position before
-   * the first frame): valid while the turn is active or its buffer is still kept.
+   * §6: a cursor is valid if a reader can fold to it: its entry is still in the buffer of the
+   * current (or last) turn after a kept fold state, or it names a checkpoint's whole entry
+   * (trimmed or not). Returns that fold state, or null for a stale cursor. `0-0` names the
+   * start of that buffer (the position before the first frame): valid while the turn is
+   * active or its buffer is still kept.
    */
-  private async cursorExists(
+  private async cursorCheckpoint(
     sessionId: string,
     streamId: string,
     cursor: EventCursor,
     active: boolean,
-  ): Promise<boolean> {
+  ): Promise<Checkpoint | null> {
     const key = this.ctx.streamKey(sessionId, streamId);
-    if (cursor.entryId === ZERO_ENTRY_ID)
-      return active || (await this.ctx.streamStore.newestId(key)) !== null;
+    if (cursor.entryId === ZERO_ENTRY_ID) {
+      const kept = active || (await this.ctx.streamStore.newestId(key)) !== null;
+      return kept ? { entryId: ZERO_ENTRY_ID, state: INITIAL_ADAPTER_STATE } : null;
+    }
     const checkpoint = await this.ctx.streamStore.checkpoint(key, foldBase(cursor));
-    if (checkpoint === null) return false;
-    if (checkpoint.entryId === cursor.entryId && cursor.frame === Number.POSITIVE_INFINITY) return true;
+    if (checkpoint === null) return null;
+    if (checkpoint.entryId === cursor.entryId && cursor.frame === Number.POSITIVE_INFINITY) return checkpoint;
     const found = await this.ctx.streamStore.range(key, cursor.entryId, cursor.entryId, 1);
-    return found.length === 1;
+    return found.length === 1 ? checkpoint : null;
   }
 
   /** `POST /:id/continue` (§3 Continue, in order). */
@@ -422,6 +431,7 @@ export class SessionRoutes {
       key: this.ctx.streamKey(spec.sessionId, spec.streamId),
       messageId: spec.runId === null ? null : bubbleId(spec.sessionId, spec.runId),
       cursor: spec.cursor,
+      ...(spec.checkpoint === undefined ? {} : { checkpoint: spec.checkpoint }),
       ...(spec.after === undefined ? {} : { after: spec.after }),
       ...(spec.position === undefined ? {} : { position: spec.position }),
       stopPhase: spec.stopPhase,
