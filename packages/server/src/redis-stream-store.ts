@@ -376,7 +376,7 @@ export class RedisStreamStore implements StreamStore {
       ),
     );
     if (segments < 0) return false;
-    this.snapshots.set(key, snapshot, JSON.stringify(snapshot.chunks).length);
+    this.snapshots.set(key, snapshot, approximateSize(snapshot));
     if (segments > MAX_SEGMENTS) {
       // Rare (every MAX_SEGMENTS writes): keeps a snapshot read at a handful of list items.
       await this.command.run("compact snapshot", (client) =>
@@ -452,6 +452,17 @@ function checkpointsKey(key: string): string {
 }
 function checkpointIdsKey(key: string): string {
   return `${key}:checkpoint-ids`;
+}
+
+/** About the JSON size of a snapshot, in O(chunks): string lengths are O(1), JSON encoding is not. */
+function approximateSize(snapshot: TurnSnapshot): number {
+  let size = 256;
+  for (const chunk of snapshot.chunks) {
+    size += 96;
+    if ("delta" in chunk) size += chunk.delta.length;
+    else if ("inputTextDelta" in chunk) size += chunk.inputTextDelta.length;
+  }
+  return size;
 }
 
 /** A byte-bounded LRU of snapshots by buffer key. */
