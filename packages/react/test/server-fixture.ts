@@ -1,10 +1,12 @@
 import type { AddressInfo } from "node:net";
-import type { ReplayServerOptions } from "@chat-replay/server";
+import type { ReplayServerOptions, SessionStore, StreamStore } from "@chat-replay/server";
 import {
   createDemoTools,
   createReplayServer,
   createScriptedModel,
   DEMO_TOOL_APPROVAL,
+  MemorySessionStore,
+  MemoryStreamStore,
 } from "@chat-replay/server";
 import { serve } from "@hono/node-server";
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
@@ -42,7 +44,11 @@ export async function startReplayServer(options: ReplayServerOptions = {}) {
     return response;
   };
   const createSession = async () => {
-    const response = await ownerFetch(`${baseUrl}/api/sessions`, { method: "POST" });
+    const response = await ownerFetch(`${baseUrl}/api/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
     return ((await response.json()) as { id: string }).id;
   };
   const status = async (sessionId: string) => {
@@ -131,4 +137,35 @@ export async function assembleStream(
 /** A user message for sendMessages. */
 export function userMessage(text: string): UIMessage {
   return { id: `u-${Math.random().toString(36).slice(2)}`, role: "user", parts: [{ type: "text", text }] };
+}
+
+/**
+ * The stores of a server whose turn buffers are trimmed (§4: `maxLength`, trimming only
+ * through checkpoints), kept by the test so it can ask where a turn's buffer stands.
+ * Spread into `startReplayServer`.
+ */
+export interface TrimmingStores {
+  readonly streamStore: StreamStore;
+  readonly sessionStore: SessionStore;
+  readonly keyPrefix: string;
+}
+
+/** In-memory stores whose buffers keep about `maxLength` entries once trimmed. */
+export function memoryTrimmingStores(maxLength: number): TrimmingStores {
+  return {
+    streamStore: new MemoryStreamStore({ maxLength }),
+    sessionStore: new MemorySessionStore(),
+    keyPrefix: "chat-replay",
+  };
+}
+
+/**
+ * The last entry trimming dropped from the buffer of the session's current (or else last)
+ * turn, or null if that buffer was never trimmed (or there is no turn yet).
+ */
+export async function trimmedThrough(stores: TrimmingStores, sessionId: string): Promise<string | null> {
+  const session = await stores.sessionStore.getSession(sessionId);
+  const streamId = session?.streamId ?? session?.lastStreamId ?? null;
+  if (streamId === null) return null;
+  return stores.streamStore.trimmedThrough(`${stores.keyPrefix}:${sessionId}:${streamId}`);
 }
