@@ -28,5 +28,9 @@ export const HEADERS = {
   lastEventId: "last-event-id",
 } as const;
 
-/** `x-chat-replay-mode`: whether `/stream` replays the whole turn or resumes after the cursor. */
-export type ReplayMode = "full" | "resume";
+/**
+ * `x-chat-replay-mode`: what `/stream` answers (§6): a full replay, a resume after the
+ * cursor, or a finish-only body (the turn ended; no content), so clients read the header
+ * instead of the body.
+ */
+export type ReplayMode = "full" | "resume" | "finish-only";

@@ -397,13 +397,13 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
     const mode = response.headers.get(HEADERS.replayMode);
     const stale = response.headers.get(HEADERS.cursor) === "stale";
     if (mode === "resume") return { response, skipUntil: null };
+    if (stale) this.update({ staleCursors: this.connection.staleCursors + 1 });
+    // §6: a finish-only answer means the turn ended: let it close the stream normally.
+    if (mode === "finish-only") return { response, skipUntil: null };
     if (stale) {
-      this.update({ staleCursors: this.connection.staleCursors + 1 });
-      // A finish-only answer means the turn ended: let it close the stream normally.
-      const text = await response.text();
-      if (text.trim().startsWith('data: {"type":"finish"')) {
-        return { response: new Response(text), skipUntil: null };
-      }
+      // Never wait for the body: a stale full replay of a running turn ends only with the
+      // turn, and the rebuild must happen now, not then.
+      await response.body?.cancel().catch(() => {});
       throw new StaleCursorError(state.runId);
     }
     // A full replay we did not ask to be stale: skip the frames we already applied (same ids).

@@ -192,7 +192,10 @@ describe("unnumbered frames travel with the numbered frame that follows them (§
 
   for (const turn of turns) {
     for (const [mode, cutAt] of Object.entries(cuts)) {
-      it(`${turn.name}: a body that ${mode} at any byte reconnects from before the group or at its numbered frame, and no part or text repeats`, async () => {
+      // One reconnect per byte of the body: seconds of CPU, more when the machine is busy.
+      it(`${turn.name}: a body that ${mode} at any byte reconnects from before the group or at its numbered frame, and no part or text repeats`, {
+        timeout: 60_000,
+      }, async () => {
         const full = body(turn, null);
         serve(turn, full);
         const reference = await send();

@@ -17,23 +17,39 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
 
-/** The real replay server on a loopback port, and a cookie-keeping fetch for one owner. */
+/**
+ * The real replay server on a loopback port, and a cookie-keeping fetch for one owner.
+ * Closed after the test (afterEach).
+ */
 export async function startReplayServer(options: ReplayServerOptions = {}) {
+  const server = await launchReplayServer(options);
+  closers.push(server.close);
+  return server;
+}
+
+/**
+ * {@link startReplayServer} that the caller closes (`close()`), for tests that run
+ * concurrently in one file: an afterEach would close the other tests' servers too.
+ */
+export async function launchReplayServer(options: ReplayServerOptions = {}) {
   const server = createReplayServer({
     model: createScriptedModel({ defaults: { delayMs: 0 } }),
     tools: createDemoTools(),
     toolApproval: DEMO_TOOL_APPROVAL,
     ...options,
+    // One owner per server here starts far more turns than a person would (the chaos
+    // suites: hundreds in a few minutes); the per-owner rate limit is the server suite's.
+    limits: { maxTurnsPerMinute: 1_000_000, ...options.limits },
   });
   const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const instance = serve({ fetch: server.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(instance));
   });
   const baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  closers.push(async () => {
+  const close = async () => {
     await server.close();
     (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
     await new Promise<void>((resolve) => http.close(() => resolve()));
-  });
+  };
   let cookie = "";
   const ownerFetch: typeof fetch = async (input, init) => {
     const headers = new Headers(init?.headers);
@@ -79,7 +95,17 @@ export async function startReplayServer(options: ReplayServerOptions = {}) {
   };
   /** The owner token (the cookie value), for `Authorization: Bearer`. */
   const token = () => cookie.split("=")[1] ?? "";
-  return { baseUrl, fetch: ownerFetch, createSession, status, history, cancel, waitUntilSettled, token };
+  return {
+    baseUrl,
+    fetch: ownerFetch,
+    createSession,
+    status,
+    history,
+    cancel,
+    waitUntilSettled,
+    token,
+    close,
+  };
 }
 
 /**

@@ -244,7 +244,7 @@ export class SessionRoutes {
       if (cursor === null) return new Response(null, { status: 204, headers: cursorHeader });
       if (!valid || runId === null || streamId === null) {
         return new Response(finishOnlyBody(), {
-          headers: sseHeaders({ ...stale, [HEADERS.replayMode]: "full" }),
+          headers: sseHeaders({ ...stale, [HEADERS.replayMode]: "finish-only" satisfies ReplayMode }),
         });
       }
       return this.reader({

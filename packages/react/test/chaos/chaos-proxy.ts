@@ -1,5 +1,13 @@
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
 
+/**
+ * Response bytes a POST always gets before a planned accident: its headers (about 370 bytes
+ * with the security headers), `start` and the position event, so the transport holds the
+ * run and a cursor before any drop (a POST lost before that is a client-visible error, or an
+ * answer only history can bring, not a stream drop).
+ */
+const POST_HEADER_BYTES = 1024;
+
 /** What the proxy does to one client connection's server→client bytes. */
 export type ConnectionPlan =
   | { readonly kind: "pass" }
@@ -71,6 +79,15 @@ export class ChaosProxy {
     client.resume();
     let forwarded = 0;
     let stopped = false;
+    let afterBytes = "afterBytes" in plan ? plan.afterBytes : Number.POSITIVE_INFINITY;
+    // A POST's response head always gets through (see planFor), also when the client sends
+    // it on a kept-alive connection whose byte budget an earlier response nearly used up:
+    // otherwise the POST would fail before its response began, which is not a stream drop.
+    client.on("data", (data: Buffer) => {
+      if (!stopped && data.subarray(0, 5).toString() === "POST ") {
+        afterBytes = Math.max(afterBytes, forwarded + POST_HEADER_BYTES);
+      }
+    });
     upstream.on("data", (data: Buffer) => {
       if (stopped) return;
       if (plan.kind === "jitter") {
@@ -81,14 +98,14 @@ export class ChaosProxy {
         }, this.random() * plan.maxDelayMs);
         return;
       }
-      if (plan.kind === "pass" || forwarded + data.length < plan.afterBytes) {
+      if (plan.kind === "pass" || forwarded + data.length < afterBytes) {
         forwarded += data.length;
         client.write(data);
         return;
       }
       stopped = true;
-      const head = data.subarray(0, Math.max(0, plan.afterBytes - forwarded));
-      forwarded = plan.afterBytes;
+      const head = data.subarray(0, Math.max(0, afterBytes - forwarded));
+      forwarded = afterBytes;
       if (plan.kind === "stall") {
         client.write(head);
         return;
@@ -131,8 +148,8 @@ export function randomPlans(random: () => number, options: { maxBytes: number; m
   let refusalsInARow = 0;
   return (_index: number, isPost: boolean): ConnectionPlan => {
     const roll = random();
-    // A POST's response headers (~300 bytes) always get through: see ChaosProxy.planFor.
-    const afterBytes = (isPost ? 400 : 1) + Math.floor(random() * options.maxBytes);
+    // A POST's response head always gets through: see POST_HEADER_BYTES and ChaosProxy.planFor.
+    const afterBytes = (isPost ? POST_HEADER_BYTES : 1) + Math.floor(random() * options.maxBytes);
     if (!isPost && roll < 0.1 && refusalsInARow < (options.maxRefusals ?? 2)) {
       refusalsInARow++;
       return { kind: "refuse" };

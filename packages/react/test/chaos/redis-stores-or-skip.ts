@@ -3,12 +3,21 @@ import { Redis } from "ioredis";
 
 /**
  * Redis stores under a unique key prefix for one suite, or a skip when no Redis answers
- * (outside CI). In CI (`CI` set) a missing Redis is a failure, not a skip.
+ * (outside CI). In CI (`CI` set) a missing Redis is a failure, not a skip. `maxLength` caps
+ * the turn buffers (§4), for suites whose turns must run past the trim point.
  */
-export async function redisStoresOrSkip(skip: (note?: string) => never) {
+export async function redisStoresOrSkip(
+  skip: (note?: string) => never,
+  options: { readonly maxLength?: number } = {},
+) {
   const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-  const keyPrefix = `chaos-${process.pid}-${Date.now()}`;
-  const stores = createRedisStores({ url, keyPrefix, log: () => {} });
+  const keyPrefix = `chaos-${process.pid}-${crypto.randomUUID()}`;
+  const stores = createRedisStores({
+    url,
+    keyPrefix,
+    log: () => {},
+    ...(options.maxLength === undefined ? {} : { maxLength: options.maxLength }),
+  });
   if (!(await stores.whenAvailable(2000))) {
     await Promise.all([stores.streamStore.close(), stores.sessionStore.close()]);
     const hint = "no Redis answers; set REDIS_URL=redis://host:port to run the Redis chaos suite";
