@@ -314,15 +314,21 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * Removes the session's hash, history and owner-set membership in one script. Claims that
-   * name the session (`end:<session>:<run>`, …) stay: they are keyed by their callers and
-   * expire on their own (5 min to 24 h).
+   * Removes the session's hash, history and owner-set membership in one script, then the
+   * claims that name it (`end:<session>:<run>`, `continue:…`, `share:…`), which `claimOnce`
+   * indexes per session.
    */
   async deleteSession(id: string): Promise<SessionRecord | null> {
     const reply = await this.script("deleteSession", DELETE_SESSION, this.sessionKeys(id), [
       this.ownerKeyPrefix(),
       id,
     ]);
+    // The session's claims (end, continue dedupe, share links) go with it.
+    const index = this.claimIndexKey(id);
+    const claims = await this.connection.run("deleteSession claims", (client) => client.smembers(index));
+    await this.connection.run("deleteSession claims", (client) =>
+      client.del(index, ...claims.map((claim) => this.claimKey(claim))),
+    );
     return decodeSession(reply);
   }
 
@@ -415,9 +421,18 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async claimOnce(key: string, ttlMs: number): Promise<boolean> {
+    const ms = Math.max(1, Math.ceil(ttlMs));
     const reply = await this.connection.run("claimOnce", (client) =>
-      client.set(this.claimKey(key), "1", "PX", Math.max(1, Math.ceil(ttlMs)), "NX"),
+      client.set(this.claimKey(key), "1", "PX", ms, "NX"),
     );
+    const sessionId = sessionOfClaim(key);
+    if (reply === "OK" && sessionId !== null) {
+      // Indexed by session so deleteSession can drop them; the index lives as long as its claims.
+      const index = this.claimIndexKey(sessionId);
+      await this.connection.run("claimOnce index", (client) =>
+        client.multi().sadd(index, key).pexpire(index, ms, "GT").pexpire(index, ms, "NX").exec(),
+      );
+    }
     return reply === "OK";
   }
 
@@ -431,6 +446,10 @@ export class RedisSessionStore implements SessionStore {
 
   private claimKey(key: string): string {
     return `${this.prefix}:claim:${key}`;
+  }
+
+  private claimIndexKey(sessionId: string): string {
+    return `${this.prefix}:session-claims:${sessionId}`;
   }
 
   /** Closes the connection; the data stays in Redis for every other instance. */
@@ -533,4 +552,10 @@ function checkTransaction(results: [Error | null, unknown][] | null): unknown[] 
     if (error) throw error;
     return value;
   });
+}
+
+/** The session a claim key names: the server's claims are `<kind>:<session id>:...`. */
+function sessionOfClaim(key: string): string | null {
+  const match = /^[a-z]+:([A-Za-z0-9_-]{1,64}):/.exec(key);
+  return match ? match[1]! : null;
 }

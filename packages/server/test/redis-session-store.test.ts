@@ -207,7 +207,7 @@ describeWithRedis("RedisSessionStore", (url) => {
     expect(await raw.scard(`${prefix}:owner-sessions:${ownerId}`)).toBe(5);
   });
 
-  it("deleteSession removes the session's keys and owner-set membership but leaves its claims to expire", async () => {
+  it("deleteSession removes the session's keys, owner-set membership and claims", async () => {
     const store = open();
     const ownerId = `owner-${crypto.randomUUID()}`;
     const { id } = await created(store, ownerId);
@@ -219,7 +219,8 @@ describeWithRedis("RedisSessionStore", (url) => {
       await raw.exists(`${prefix}:session:${id}`, `${prefix}:history:${id}`, `${prefix}:history-order:${id}`),
     ).toBe(0);
     expect(await raw.smembers(`${prefix}:owner-sessions:${ownerId}`)).toEqual([other.id]);
-    expect(await store.isClaimed(`end:${id}:run`)).toBe(true);
+    expect(await store.isClaimed(`end:${id}:run`)).toBe(false);
+    expect(await raw.exists(`${prefix}:session-claims:${id}`)).toBe(0);
   });
 
   it("a corrupt history row is left out (and logged) instead of failing the whole history", async () => {
