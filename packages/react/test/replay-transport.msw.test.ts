@@ -77,7 +77,9 @@ function send(transport: ReturnType<typeof createReplayTransport>) {
 }
 
 describe("createReplayTransport (MSW)", () => {
-  it("§8.50 after a drop at any byte offset it reconnects with the last pulled id and the message is complete", async () => {
+  it("§8.50 after a drop at any byte offset it reconnects with the last pulled id and the message is complete", {
+    timeout: 60_000,
+  }, async () => {
     const reference = await assembleStream(await send(transportFor(FULL.length)));
     const length = new TextEncoder().encode(FULL).length;
     for (let cut = 1; cut < length; cut += 3) {

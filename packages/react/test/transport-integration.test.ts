@@ -27,7 +27,9 @@ describe("createReplayTransport against the real server", () => {
     expect(transport.getSnapshot()).toMatchObject({ reconnects: 0, phase: "idle" });
   });
 
-  it("§8.48 survives drops at random byte offsets: the message equals the uninterrupted one, no frame twice", async () => {
+  it("§8.48 survives drops at random byte offsets: the message equals the uninterrupted one, no frame twice", {
+    timeout: 60_000,
+  }, async () => {
     const server = await startReplayServer();
     await fc.assert(
       fc.asyncProperty(
