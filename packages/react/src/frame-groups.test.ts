@@ -12,15 +12,9 @@ const textStart: UIMessageChunk = { type: "text-start", id: "t" };
 const delta = (text: string): UIMessageChunk => ({ type: "text-delta", id: "t", delta: text });
 
 /** Feeds `text` split at the given byte offsets and returns every delivery that is ready. */
-function deliveries(
-  text: string,
-  options: { splits?: number[]; skipUntil?: string; holdStart?: boolean } = {},
-): Delivery[] {
+function deliveries(text: string, options: { splits?: number[]; skipUntil?: string } = {}): Delivery[] {
   const bytes = encoder.encode(text);
-  const groups = new FrameGroups(
-    options.skipUntil ? parseEventId(options.skipUntil) : null,
-    options.holdStart,
-  );
+  const groups = new FrameGroups(options.skipUntil ? parseEventId(options.skipUntil) : null);
   let from = 0;
   for (const split of [...(options.splits ?? []), bytes.length]) {
     groups.feed(bytes.slice(from, split));
@@ -39,31 +33,6 @@ describe("FrameGroups (§7: unnumbered frames travel with the numbered frame tha
       { chunk: textStart, id: undefined },
       { chunk: delta("all so far"), id: undefined },
       { chunk: delta("!"), id: "9-3" },
-    ]);
-  });
-
-  it("in a full replay, start and the position event travel with the first content, so a rebuilt bubble never shows empty", () => {
-    const head = `${event(null, start)}id: 0-0\n\n`;
-    const snapshot = event(null, textStart) + event("9-3", delta("all so far"));
-    // Until the snapshot arrives nothing is handed over (the AI SDK would reset the bubble).
-    expect(deliveries(head, { holdStart: true })).toEqual([]);
-    expect(deliveries(head + snapshot.slice(0, -1), { holdStart: true })).toEqual([]);
-    expect(deliveries(head + snapshot, { holdStart: true })).toEqual([
-      { chunk: start, id: undefined },
-      { chunk: null, id: "0-0" },
-      { chunk: textStart, id: undefined },
-      { chunk: delta("all so far"), id: "9-3" },
-    ]);
-    // Elsewhere `start` passes at once.
-    expect(deliveries(head)).toEqual([
-      { chunk: start, id: undefined },
-      { chunk: null, id: "0-0" },
-    ]);
-    // A replay with no content yet releases start with the terminal chunk.
-    expect(deliveries(head + event(null, finish), { holdStart: true })).toEqual([
-      { chunk: start, id: undefined },
-      { chunk: null, id: "0-0" },
-      { chunk: finish, id: undefined },
     ]);
   });
 

@@ -17,11 +17,8 @@ export interface Delivery {
  * id-bearing event of this response has been parsed, then released with it, that event's
  * id riding on the group's last chunk. If the body ends first, the held chunks are dropped
  * with this object, and the reconnect, whose cursor precedes the group, delivers them
- * again. So the AI SDK applies all of a group or none of it. A terminal chunk releases the
- * held ones before it (the response was complete). `start` passes at once, except in a
- * full replay (`holdStart`): there the AI SDK resets the bubble on `start`, so `start` (and
- * the position event after it) travel with the first content, and the rebuilt bubble never
- * shows empty between the two.
+ * again. So the AI SDK applies all of a group or none of it. `start` passes at once; a
+ * terminal chunk releases the held ones before it (the response was complete).
  *
  * With `skipUntil` (a full replay of frames already applied, §7 Transparent reconnect), a
  * group whose id-bearing event is at or before that cursor is dropped whole, until the
@@ -31,13 +28,8 @@ export class FrameGroups {
   private readonly queue = new SseFrameQueue();
   private readonly ready: Delivery[] = [];
   private held: UIMessageChunk[] = [];
-  /** `start` and id-only events held until the first content (full replays only). */
-  private prefix: Delivery[] | null = null;
 
-  constructor(
-    private skipUntil: EventCursor | null = null,
-    private readonly holdStart = false,
-  ) {}
+  constructor(private skipUntil: EventCursor | null = null) {}
 
   /** Feeds raw bytes from the response body. */
   feed(bytes: Uint8Array): void {
@@ -53,8 +45,7 @@ export class FrameGroups {
   private group(item: QueuedItem): void {
     const chunk = item.kind === "event" ? parseChunk(item.data) : null;
     if (chunk?.type === "start") {
-      if (this.holdStart) this.prefix = [{ chunk, id: undefined }];
-      else this.ready.push({ chunk, id: undefined });
+      this.ready.push({ chunk, id: undefined });
     } else if (chunk && isTerminal(chunk)) {
       this.endResponse(chunk, item.id);
     } else if (item.id !== undefined) {
@@ -73,10 +64,9 @@ export class FrameGroups {
     if (this.alreadyApplied(id)) return;
     this.skipUntil = null;
     if (group.length === 0) {
-      (this.prefix ?? this.ready).push({ chunk: null, id });
+      this.ready.push({ chunk: null, id });
       return;
     }
-    this.flushPrefix();
     group.forEach((chunk, index) => {
       this.ready.push({ chunk, id: index === group.length - 1 ? id : undefined });
     });
@@ -87,14 +77,8 @@ export class FrameGroups {
     // While still skipping, the held chunks precede frames the client applied already.
     const held = this.skipUntil ? [] : this.held;
     this.held = [];
-    this.flushPrefix();
     for (const heldChunk of held) this.ready.push({ chunk: heldChunk, id: undefined });
     this.ready.push({ chunk, id });
-  }
-
-  private flushPrefix(): void {
-    if (this.prefix) this.ready.push(...this.prefix);
-    this.prefix = null;
   }
 
   private alreadyApplied(id: string): boolean {

@@ -245,8 +245,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
       terminal: false,
     };
     let reader = first.body?.getReader() ?? null;
-    // A full replay resets the bubble on `start`: hold it until the first content (no flicker).
-    let frames = new FrameGroups(null, first.headers.get(HEADERS.replayMode) === "full");
+    let frames = new FrameGroups();
     // Cancelling the returned stream (the consumer is gone) stops everything, reconnects included.
     const cancelled = new AbortController();
     const requestSignal = signal ? AbortSignal.any([signal, cancelled.signal]) : cancelled.signal;
