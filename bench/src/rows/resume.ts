@@ -4,6 +4,7 @@ import {
   authHeaders,
   type BenchContext,
   DELTA_TEXT,
+  type Line,
   PEER_CHUNK,
   PEER_CHUNK_BYTES,
   type RowResult,
@@ -360,18 +361,20 @@ export async function resumeRow(ctx: BenchContext): Promise<RowResult> {
     ["memory", memory],
     ["Redis (other instance)", redis],
   ];
+  /** A line for a store this run could not measure (no Redis). */
+  const notMeasured = (what: string): Line => ({
+    row: "2",
+    what,
+    ours: `not measured (${redisSkipped})`,
+    reference: "—",
+    ratio: "—",
+    goal,
+    verdict: "not measured",
+  });
   for (const [store, series] of stores) {
     const what = `First resume on a cold instance (never read the turn; cursor at the second-to-last entry), ${store}, ${lengthsLabel}`;
     if (!series) {
-      lines.push({
-        row: "2",
-        what,
-        ours: `not measured (${redisSkipped})`,
-        reference: "—",
-        ratio: "—",
-        goal,
-        verdict: "not measured",
-      });
+      lines.push(notMeasured(what));
       continue;
     }
     const values = series.map((point) => point.coldResume.median);
@@ -388,15 +391,7 @@ export async function resumeRow(ctx: BenchContext): Promise<RowResult> {
   for (const [store, series] of stores) {
     const what = `Full replay for a fresh observer (no cursor) → last frame, whole text checked, ${store}, ${lengthsLabel}`;
     if (!series) {
-      lines.push({
-        row: "2",
-        what,
-        ours: `not measured (${redisSkipped})`,
-        reference: "—",
-        ratio: "—",
-        goal,
-        verdict: "not measured",
-      });
+      lines.push(notMeasured(what));
       continue;
     }
     const values = series.map((point) => point.fullReplay.median);
