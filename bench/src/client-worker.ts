@@ -1,8 +1,10 @@
 // Row 6, in its own process (a clean heap, and jsdom's globals stay out of the other rows):
 // client CPU of createReplayTransport vs the AI SDK's DefaultChatTransport on the same
 // 5 MB UI message stream, and React commits per 1,000 deltas in useVercelChat.
+
+import { createReplayTransport } from "@chat-replay/client";
 import { INITIAL_ADAPTER_STATE, replayFrames, type StoredEntry } from "@chat-replay/protocol";
-import { createReplayTransport, useVercelChat } from "@chat-replay/react";
+import { useVercelChat } from "@chat-replay/react";
 import { DefaultChatTransport, type UIMessage, type UIMessageChunk } from "ai";
 import { createElement, Profiler } from "react";
 import { DELTA_TEXT } from "./context";

@@ -1,4 +1,4 @@
-import { ReplayHttpError } from "@chat-replay/react";
+import { ReplayHttpError } from "@chat-replay/client";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";

@@ -1,7 +1,7 @@
 // Row 7: idle status polling: bytes on the wire per poll, share answered 304, server CPU.
 import http from "node:http";
 import type { Socket } from "node:net";
-import { SessionStatusClient, type SessionStatusView } from "@chat-replay/react";
+import { SessionStatusClient, type SessionStatusView } from "@chat-replay/client";
 import { authHeaders, type BenchContext, type RowResult } from "../context";
 import { Instance } from "../rpc";
 import { fmt } from "../stats";

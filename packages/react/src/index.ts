@@ -1,19 +1,5 @@
-export { ChatReplayError } from "@chat-replay/protocol";
-export { adoptHistory } from "./adopt-history";
-export { type AttachDecision, AttachTracker } from "./attach-tracker";
-export { ReplayHttpError, StaleCursorError, StreamDisconnectedError } from "./replay-errors";
-export {
-  type ConnectionState,
-  createReplayTransport,
-  ReplayTransport,
-  type ReplayTransportOptions,
-} from "./replay-transport";
-export {
-  isActiveStatus,
-  SessionStatusClient,
-  type SessionStatusView,
-  toStatusView,
-} from "./session-status-client";
-export { type ActivePrompt, messageText, upsertActivePromptMessage } from "./upsert-active-prompt-message";
+// The framework-free core, re-exported so one import serves a React app (as
+// @tanstack/react-query re-exports query-core).
+export * from "@chat-replay/client";
 export { sessionStatusQueryKey, type UseSessionStatusOptions, useSessionStatus } from "./use-session-status";
 export { type UseVercelChatOptions, type UseVercelChatResult, useVercelChat } from "./use-vercel-chat";

@@ -1,6 +1,6 @@
+import { isActiveStatus, SessionStatusClient, type SessionStatusView } from "@chat-replay/client";
 import { type UseQueryResult, useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { isActiveStatus, SessionStatusClient, type SessionStatusView } from "./session-status-client";
 
 /** Options of {@link useSessionStatus}. */
 export interface UseSessionStatusOptions {

@@ -1,19 +1,20 @@
 import { Chat, type UseChatHelpers, useChat } from "@ai-sdk/react";
+import {
+  AttachTracker,
+  adoptHistory,
+  type ConnectionState,
+  createReplayTransport,
+  isActiveStatus,
+  ReplayHttpError,
+  type ReplayTransport,
+  type ReplayTransportOptions,
+  type SessionStatusView,
+  upsertActivePromptMessage,
+} from "@chat-replay/client";
 import { runIdOfBubble, sessionPath } from "@chat-replay/protocol";
 import { type UseQueryResult, useQuery } from "@tanstack/react-query";
 import type { ChatInit, UIMessage } from "ai";
 import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from "react";
-import { adoptHistory } from "./adopt-history";
-import { AttachTracker } from "./attach-tracker";
-import { ReplayHttpError } from "./replay-errors";
-import {
-  type ConnectionState,
-  createReplayTransport,
-  type ReplayTransport,
-  type ReplayTransportOptions,
-} from "./replay-transport";
-import { isActiveStatus, type SessionStatusView } from "./session-status-client";
-import { upsertActivePromptMessage } from "./upsert-active-prompt-message";
 import { type UseSessionStatusOptions, useSessionStatus } from "./use-session-status";
 
 /** Options of {@link useVercelChat}: the session, the server, and `useChat`'s own callbacks. */

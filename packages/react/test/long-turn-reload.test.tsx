@@ -1,19 +1,19 @@
 // @vitest-environment jsdom
 import { createScriptedModel } from "@chat-replay/server";
+import {
+  droppingFetch,
+  memoryTrimmingStores,
+  redisStoresOrSkip,
+  startReplayServer,
+  type TrimmingStores,
+  trimmedThrough,
+} from "@chat-replay/test-fixture";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { act, cleanup, renderHook, waitFor } from "@testing-library/react";
 import { generateText, type UIMessage } from "ai";
 import type { ReactNode } from "react";
 import { afterEach, describe, expect, it } from "vitest";
 import { type UseVercelChatOptions, useVercelChat } from "../src/use-vercel-chat";
-import { redisStoresOrSkip } from "./chaos/redis-stores-or-skip";
-import {
-  droppingFetch,
-  memoryTrimmingStores,
-  startReplayServer,
-  type TrimmingStores,
-  trimmedThrough,
-} from "./server-fixture";
 
 /**
  * §8.56: turns much longer than the buffer's cap (max-len 64: the buffer is trimmed through

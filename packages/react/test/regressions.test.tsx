@@ -1,11 +1,12 @@
 // @vitest-environment jsdom
+
+import { startReplayServer, userMessage } from "@chat-replay/test-fixture";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { act, cleanup, renderHook, waitFor } from "@testing-library/react";
 import type { UIMessage } from "ai";
 import { type ReactNode, StrictMode } from "react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type UseVercelChatOptions, useVercelChat } from "../src/use-vercel-chat";
-import { startReplayServer, userMessage } from "./server-fixture";
 
 /**
  * Regression tests for failures users of other resumable-chat stacks report (issue 10's

@@ -1,13 +1,13 @@
 // @vitest-environment jsdom
 
 import { MemoryStreamStore } from "@chat-replay/server";
+import { droppingFetch, startReplayServer, userMessage } from "@chat-replay/test-fixture";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { act, cleanup, renderHook, waitFor } from "@testing-library/react";
 import type { UIMessage } from "ai";
 import type { ReactNode } from "react";
 import { afterEach, describe, expect, it } from "vitest";
 import { type UseVercelChatOptions, useVercelChat } from "../src/use-vercel-chat";
-import { droppingFetch, startReplayServer, userMessage } from "./server-fixture";
 
 afterEach(() => cleanup());
 

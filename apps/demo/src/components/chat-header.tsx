@@ -1,5 +1,5 @@
+import type { ConnectionState } from "@chat-replay/client";
 import type { TurnStatus } from "@chat-replay/protocol";
-import type { ConnectionState } from "@chat-replay/react";
 import { ConnectionPhaseChip } from "./connection-phase-chip";
 import { StatusBadge } from "./status-badge";
 

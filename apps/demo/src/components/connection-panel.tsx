@@ -1,4 +1,4 @@
-import type { ConnectionState } from "@chat-replay/react";
+import type { ConnectionState } from "@chat-replay/client";
 import { useId } from "react";
 import { ConnectionStats } from "./connection-stats";
 

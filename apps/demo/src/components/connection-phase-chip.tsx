@@ -1,4 +1,4 @@
-import type { ConnectionState } from "@chat-replay/react";
+import type { ConnectionState } from "@chat-replay/client";
 
 const LABELS: Record<ConnectionState["phase"], string> = {
   idle: "Not streaming",

@@ -1,4 +1,4 @@
-import type { ConnectionState } from "@chat-replay/react";
+import type { ConnectionState } from "@chat-replay/client";
 import { ConnectionPhaseChip } from "./connection-phase-chip";
 
 /** Props of {@link ConnectionStats}. */

@@ -1,4 +1,4 @@
-import { StreamDisconnectedError } from "@chat-replay/react";
+import { StreamDisconnectedError } from "@chat-replay/client";
 import type { Meta, StoryObj } from "@storybook/react-vite";
 import { TurnError } from "./turn-error";
 

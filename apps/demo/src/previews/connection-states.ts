@@ -1,4 +1,4 @@
-import type { ConnectionState } from "@chat-replay/react";
+import type { ConnectionState } from "@chat-replay/client";
 
 /** Transport snapshots for the connection previews, one per phase. */
 export const CONNECTION_STATES = {

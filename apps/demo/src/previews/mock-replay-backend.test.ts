@@ -1,4 +1,4 @@
-import { createReplayTransport } from "@chat-replay/react";
+import { createReplayTransport } from "@chat-replay/client";
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
 import { describe, expect, it } from "vitest";
 import { createMockFetch } from "./mock-fetch";

@@ -1,13 +1,24 @@
 // @vitest-environment jsdom
+
+import {
+  ChaosProxy,
+  expectPrefixOf,
+  isLong,
+  LONG_MAX_LENGTH,
+  longCount,
+  longEntries,
+  memoryTrimmingStores,
+  randomPlans,
+  seededRandom,
+  startReplayServer,
+  trimmedThrough,
+} from "@chat-replay/test-fixture";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { act, cleanup, renderHook, waitFor } from "@testing-library/react";
 import type { UIMessage } from "ai";
 import type { ReactNode } from "react";
 import { afterEach, describe, expect, it } from "vitest";
 import { useVercelChat } from "../../src/use-vercel-chat";
-import { memoryTrimmingStores, startReplayServer, trimmedThrough } from "../server-fixture";
-import { ChaosProxy, randomPlans, seededRandom } from "./chaos-proxy";
-import { expectPrefixOf, isLong, LONG_MAX_LENGTH, longCount, longEntries } from "./long-schedules";
 
 /**
  * The same promise as transport-chaos, through `useVercelChat`: whatever the proxy does,

@@ -1,7 +1,13 @@
+import { createReplayTransport } from "@chat-replay/client";
+import {
+  assembleStream,
+  ChaosProxy,
+  randomPlans,
+  seededRandom,
+  startReplayServer,
+  userMessage,
+} from "@chat-replay/test-fixture";
 import { describe, expect, it } from "vitest";
-import { createReplayTransport } from "../../src/replay-transport";
-import { ChaosProxy, randomPlans, seededRandom } from "../chaos/chaos-proxy";
-import { assembleStream, startReplayServer, userMessage } from "../server-fixture";
 
 /**
  * Soak: SOAK_MINUTES (default 30) of mixed traffic — concurrent turns of every kind through

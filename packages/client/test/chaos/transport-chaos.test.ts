@@ -1,17 +1,23 @@
+import {
+  ChaosProxy,
+  expectPrefixOf,
+  isLong,
+  LONG_MAX_LENGTH,
+  launchReplayServer,
+  longCount,
+  longEntries,
+  memoryTrimmingStores,
+  randomPlans,
+  redisStoresOrSkip,
+  seededRandom,
+  type TrimmingStores,
+  trimmedThrough,
+  userMessage,
+} from "@chat-replay/test-fixture";
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
 import { describe, expect, it } from "vitest";
 import { StaleCursorError } from "../../src/replay-errors";
 import { createReplayTransport, type ReplayTransport } from "../../src/replay-transport";
-import {
-  launchReplayServer,
-  memoryTrimmingStores,
-  type TrimmingStores,
-  trimmedThrough,
-  userMessage,
-} from "../server-fixture";
-import { ChaosProxy, randomPlans, seededRandom } from "./chaos-proxy";
-import { expectPrefixOf, isLong, LONG_MAX_LENGTH, longCount, longEntries } from "./long-schedules";
-import { redisStoresOrSkip } from "./redis-stores-or-skip";
 
 /**
  * Exactly-once delivery through a hostile network: for each seeded schedule, a loopback

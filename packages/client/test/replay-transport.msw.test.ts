@@ -5,13 +5,13 @@ import {
   parseEventId,
   replayFrames,
 } from "@chat-replay/protocol";
+import { assembleStream, userMessage } from "@chat-replay/test-fixture";
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ChatReplayError } from "../src";
 import { StreamDisconnectedError } from "../src/replay-errors";
 import { createReplayTransport } from "../src/replay-transport";
-import { assembleStream, userMessage } from "./server-fixture";
 
 const SESSION = "s1";
 const RUN = "r1";

@@ -1,8 +1,8 @@
 import { MemoryStreamStore } from "@chat-replay/server";
+import { assembleStream, droppingFetch, startReplayServer, userMessage } from "@chat-replay/test-fixture";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createReplayTransport } from "../src/replay-transport";
-import { assembleStream, droppingFetch, startReplayServer, userMessage } from "./server-fixture";
 
 const PROMPT = "Explain exact resume [[words=40]] [[reasoning=8]] [[tool=search]] [[chunk=6]] [[delay=1]]";
 

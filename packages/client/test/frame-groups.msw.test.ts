@@ -6,12 +6,12 @@ import {
   type StoredEntry,
   ZERO_ENTRY_ID,
 } from "@chat-replay/protocol";
+import { assembleStream, droppingFetch, userMessage } from "@chat-replay/test-fixture";
 import type { UIMessage } from "ai";
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createReplayTransport, type ReplayTransport } from "../src/replay-transport";
-import { assembleStream, droppingFetch, userMessage } from "./server-fixture";
 
 /**
  * §7 "unnumbered content frames travel with the numbered frame that follows them": a drop

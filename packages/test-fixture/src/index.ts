@@ -1,0 +1,4 @@
+export * from "./chaos-proxy";
+export * from "./long-schedules";
+export * from "./redis-stores-or-skip";
+export * from "./server-fixture";
