@@ -18,6 +18,21 @@ export {
 } from "./buffer-entry";
 export { ChatReplayError, type ChatReplayErrorCode } from "./chat-replay-error";
 export {
+  ATTACH_MODES,
+  type AttachDecision,
+  type AttachInput,
+  type AttachMode,
+  type AttachRequest,
+  type AttachTurn,
+  attachCursor,
+  attachHeaders,
+  CURSOR_VERDICTS,
+  type CursorVerdict,
+  decideAttach,
+  type ReplayMode,
+  readAttachHeaders,
+} from "./decide-attach";
+export {
   compareEntryIds,
   compareEventCursors,
   type EventCursor,
@@ -28,8 +43,18 @@ export {
   previousEntryId,
   ZERO_ENTRY_ID,
 } from "./event-id";
+export { framesAfter } from "./frames-after";
 export { type ReplayFramesOptions, replayFrames } from "./replay-frames";
-export { HEADERS, type ReplayMode, ROUTES, type RouteName, sessionPath } from "./routes";
+export { HEADERS, ROUTES, type RouteName, sessionPath } from "./routes";
+export {
+  encodeSseChunk,
+  encodeSseEvent,
+  encodeSseFrame,
+  SSE_DONE,
+  SSE_FINISH,
+  SSE_KEEPALIVE,
+  type SseEvent,
+} from "./sse-encoder";
 export {
   adapterStateSchema,
   compactChunks,

@@ -20,17 +20,13 @@ export function sessionPath(route: Exclude<RouteName, "sessions">, sessionId: st
   return ROUTES[route].replace(":id", encodeURIComponent(sessionId));
 }
 
-/** Response headers of the protocol (§5, §6). */
+/**
+ * Headers of the protocol (§5, §6). The values of `replayMode` and `cursor` are
+ * `ATTACH_MODES` and `CURSOR_VERDICTS` (see `decideAttach`).
+ */
 export const HEADERS = {
   uiMessageStream: "x-vercel-ai-ui-message-stream",
   replayMode: "x-chat-replay-mode",
   cursor: "x-chat-replay-cursor",
   lastEventId: "last-event-id",
 } as const;
-
-/**
- * `x-chat-replay-mode`: what `/stream` answers (§6): a full replay, a resume after the
- * cursor, or a finish-only body (the turn ended; no content), so clients read the header
- * instead of the body.
- */
-export type ReplayMode = "full" | "resume" | "finish-only";

@@ -1,4 +1,4 @@
-import { ChatReplayError, ROUTES } from "@chat-replay/protocol";
+import { ChatReplayError, HEADERS, ROUTES } from "@chat-replay/protocol";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -14,7 +14,7 @@ import {
 } from "./identity";
 import { type ReplayServerOptions, resolveOptions } from "./replay-options";
 import { createSessionBodySchema, describeIssue } from "./request-schemas";
-import { SessionRoutes } from "./session-routes";
+import { createSessionRoutes } from "./session-routes";
 import type { SessionRecord } from "./session-store";
 import { TurnRunner } from "./turn-runner";
 
@@ -52,7 +52,7 @@ export function createReplayServer(options: ReplayServerOptions = {}): ReplaySer
   const ctx = resolveOptions(options);
   const signer = new TokenSigner(ctx.secrets);
   const runner = new TurnRunner(ctx);
-  const routes = new SessionRoutes(ctx, runner);
+  const routes = createSessionRoutes(ctx, runner);
   const app = new Hono();
 
   const callerOf = async (c: Context): Promise<Caller> => {
@@ -107,8 +107,8 @@ export function createReplayServer(options: ReplayServerOptions = {}): ReplaySer
         origin: [...ctx.corsOrigins],
         credentials: true,
         allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
-        allowHeaders: ["content-type", "authorization", "last-event-id", SHARE_HEADER],
-        exposeHeaders: ["x-chat-replay-mode", "x-chat-replay-cursor", "etag", "retry-after"],
+        allowHeaders: ["content-type", "authorization", HEADERS.lastEventId, SHARE_HEADER],
+        exposeHeaders: [HEADERS.replayMode, HEADERS.cursor, "etag", "retry-after"],
         maxAge: 600,
       }),
     );

@@ -792,7 +792,7 @@ describe("request limits", () => {
   // BUG: request-schemas.ts `sendMessageBodySchema` is a z.union of `{ message }` and `{ messages }`;
   // when both branches fail, zod reports one `invalid_union` issue with an empty path, and
   // `describeIssue` turns it into "body: Invalid input", which names no field. For "numeric part
-  // text" the message comes from session-routes.ts `parsePrompt`, which keeps only the first line of
+  // text" the message comes from routes/prompt-body.ts `parsePrompt`, which keeps only the first line of
   // the AI SDK's TypeValidationError ("Type validation failed: Value: <the whole message>") and drops
   // the line that says which field is wrong.
   it.each(SHAPE_CASES.filter((shape) => shape.misnamed))(
@@ -806,7 +806,7 @@ describe("request limits", () => {
     },
   );
 
-  // BUG: session-routes.ts `parsePrompt` answers a message the AI SDK rejects with
+  // BUG: routes/prompt-body.ts `parsePrompt` answers a message the AI SDK rejects with
   // `message: ${error.message.split("\n")[0]}`; that first line is "Type validation failed: Value:
   // <JSON of the whole message>", so the 400 reflects up to ~1 MiB of the caller's input.
   // Repro: POST /messages {message:{id:"a",role:"user",parts:[{type:"text",text:5}],metadata:{pad:"y".repeat(200000)}}}
@@ -825,7 +825,7 @@ describe("request limits", () => {
   // BUG: request-schemas.ts `uiMessage.metadata` is `z.unknown()` with no depth limit, so a prompt
   // whose metadata nests 10,000 levels (60 kB, far under the body limit) is accepted (200) and
   // stored; afterwards every GET /api/sessions/:id of that session answers 500 "internal"
-  // (session-routes.ts getSession → c.json → JSON.stringify: "Maximum call stack size exceeded").
+  // (routes/session-read-routes.ts getSessionRoute → c.json → JSON.stringify: "Maximum call stack size exceeded").
   // Repro: POST /messages {"message":{"id":"a","role":"user","parts":[{"type":"text","text":"x"}],
   // "metadata":{"a":{"a":…10,000 levels…1}}}} → 200; then GET /api/sessions/:id → 500.
   it("a prompt whose metadata nests 10,000 levels gets 400 and the session history stays readable", async () => {
@@ -926,8 +926,8 @@ describe("request limits", () => {
 
   // BUG: Hono answers HEAD by running the GET handler and discarding the Response body without
   // cancelling it (hono-base.js: `new Response(null, await dispatch(..., "GET"))`). For
-  // GET /:id/stream that body is a reader from session-routes.ts `reader()`: it took a slot in
-  // `openStreams`, and its `onClose` never runs, so every HEAD /stream during a turn leaks a slot
+  // GET /:id/stream that body is a reader from routes/open-reader.ts `openReader()`: it took a slot in
+  // the stream limits, and its `onClose` never runs, so every HEAD /stream during a turn leaks a slot
   // forever. Repro: maxStreamsPerSession 2; start a slow turn and drop its POST stream; send
   // HEAD /stream twice (200 each); cancel the turn; POST /messages → 429 too_many_streams, for good.
   it("HEAD /stream does not use up the session's stream slots", { timeout: 30_000 }, async () => {

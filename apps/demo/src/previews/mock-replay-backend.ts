@@ -1,19 +1,25 @@
 import {
-  type AdapterState,
+  type AttachRequest,
+  type AttachTurn,
   adapt,
+  attachCursor,
+  attachHeaders,
   type BufferEntry,
   bubbleId,
-  compareEntryIds,
-  compareEventCursors,
+  decideAttach,
   type EventCursor,
-  type Frame,
+  encodeSseChunk,
+  encodeSseFrame,
+  framesAfter,
   HEADERS,
   INITIAL_ADAPTER_STATE,
-  parseEventId,
+  type ReplayMode,
   ROUTES,
   type SessionStatus,
+  SSE_FINISH,
   type StoredEntry,
   type TurnStatus,
+  ZERO_ENTRY_ID,
 } from "@chat-replay/protocol";
 import type { UIMessage } from "ai";
 import { HttpResponse, http, type RequestHandler } from "msw";
@@ -67,15 +73,28 @@ interface ActiveTurn {
 const encoder = new TextEncoder();
 const ENTRY_BASE = 1_800_000_000_000;
 
+/** What one mock SSE response reads: which frames it suppresses, where it stops, its mode. */
+interface ReadSpec {
+  /** The last position already sent (§6 resume, §3 Continue): {@link framesAfter} it. */
+  readonly suppressThrough: EventCursor | null;
+  /** Stop after the first end marker with phase >= this, or a final end (§5 Stopping). */
+  readonly stopPhase: number;
+  readonly headers: Record<string, string>;
+}
+
 /**
  * An in-browser emulation of the replay protocol (§3–§6) behind MSW handlers, for the
  * component previews: sessions, status with versions, a per-turn buffer that grows on a
- * timer, frames folded by the protocol's own adapter (`adapt`), `Last-Event-ID` resume,
- * continue and cancel, plus scripted network failures. One instance per story.
+ * timer, frames folded by the protocol's own adapter (`adapt`) and sent with its rules
+ * (`decideAttach`, `framesAfter`, the SSE encoder), `Last-Event-ID` resume, continue and
+ * cancel, plus scripted network failures. One instance per story. It never trims, so every
+ * retained cursor of the current or last turn is valid.
  */
 export class MockReplayBackend {
   private readonly entries: StoredEntry[] = [];
   private turn: ActiveTurn | null = null;
+  /** The last turn that ended; its buffer is kept until the next turn starts (§6 "ended, buffer kept"). */
+  private lastTurn: ActiveTurn | null = null;
   private turnStatus: TurnStatus;
   private version = 0;
   private runs = 0;
@@ -119,6 +138,11 @@ export class MockReplayBackend {
     ];
   }
 
+  /** The current (or last) turn's buffer, as the runner appended it. */
+  get buffer(): readonly StoredEntry[] {
+    return this.entries;
+  }
+
   /** Stops the timer; open streams end when their requests are aborted. */
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -157,6 +181,7 @@ export class MockReplayBackend {
       dropped: false,
     };
     this.turn = turn;
+    this.lastTurn = null;
     this.setStatus("running");
     for (let index = 0; index < (plan.preloaded ?? 0); index++) this.appendNext(turn);
     this.schedule(turn);
@@ -192,6 +217,7 @@ export class MockReplayBackend {
     }
     const last = this.entries.map((stored) => stored.entry.type);
     const outcome = last.includes("interrupt") ? "stopped" : last.includes("error") ? "failed" : "idle";
+    this.lastTurn = this.turn;
     this.turn = null;
     this.setStatus(outcome);
   }
@@ -204,15 +230,40 @@ export class MockReplayBackend {
       .join("");
     const plan = this.seed.replyTo?.(prompt) ?? defaultReply(prompt);
     const turn = this.startTurn(plan, body.message?.id ?? null);
-    return this.sse(turn, 0, null, request.signal, "full");
+    return this.sse(turn, request.signal, { suppressThrough: null, stopPhase: 0, headers: mode("full") });
   }
 
+  /** `GET /stream` (§6): the protocol's own attach decision over this mock's buffer. */
   private stream(request: Request): Response | Promise<Response> {
-    const turn = this.turn;
-    if (!turn) return new Response(null, { status: 204 });
-    if (turn.dropped && turn.plan.afterDrop === "hang") return hang(request.signal);
-    const cursor = parseEventId(request.headers.get(HEADERS.lastEventId) ?? "");
-    return this.sse(turn, this.phaseStart(turn.phase), cursor, request.signal, cursor ? "resume" : "full");
+    const active = this.turn;
+    if (active?.dropped && active.plan.afterDrop === "hang") return hang(request.signal);
+    const turn = active ?? this.lastTurn;
+    const query = new URL(request.url).searchParams;
+    const attach: AttachRequest = {
+      turn: this.attachTurn(),
+      runId: turn?.runId ?? null,
+      lastEventId: request.headers.get(HEADERS.lastEventId) ?? query.get("last_event_id") ?? undefined,
+      requestedRunId: query.get("run_id") ?? undefined,
+    };
+    const cursor = attachCursor(attach);
+    const decision = decideAttach({ ...attach, cursorFoldable: cursor !== null && this.holds(cursor) });
+    const headers = attachHeaders(decision);
+    if (!turn || decision.mode === "no-content") return new Response(null, { status: 204, headers });
+    if (decision.mode === "finish-only") return sseResponse(SSE_FINISH, headers);
+    const stopPhase = active ? active.phase : Number.POSITIVE_INFINITY;
+    return this.sse(turn, request.signal, { suppressThrough: decision.resumeAfter, stopPhase, headers });
+  }
+
+  /** The §6 table row of the session: its active turn, else its last turn, else none. */
+  private attachTurn(): AttachTurn {
+    if (this.turn) return this.turnStatus === "waiting_for_approval" ? "waiting" : "running";
+    return this.lastTurn ? "ended" : "none";
+  }
+
+  /** §6 "valid" for a buffer that is never trimmed: `0-0` while it exists, else a retained entry. */
+  private holds(cursor: EventCursor): boolean {
+    if (cursor.entryId === ZERO_ENTRY_ID) return this.turn !== null || this.entries.length > 0;
+    return this.entries.some((stored) => stored.id === cursor.entryId);
   }
 
   private async continueTurn(request: Request): Promise<Response> {
@@ -220,13 +271,19 @@ export class MockReplayBackend {
     if (!turn || this.turnStatus !== "waiting_for_approval") return conflict(this.turnStatus);
     const body = (await request.json()) as { decisions?: { approved: boolean }[] };
     const approved = body.decisions?.every((decision) => decision.approved) ?? false;
+    // §3 Continue: capture the newest entry id, answer with the entries strictly after it.
+    const captured = this.entries.at(-1)?.id ?? ZERO_ENTRY_ID;
     turn.phase += 1;
     turn.pending.push(
       ...(turn.plan.continuation?.(approved) ?? [{ type: "end", reason: "final", phase: turn.phase }]),
     );
     this.setStatus("running");
     this.schedule(turn);
-    return this.sse(turn, this.phaseStart(turn.phase), null, request.signal, "full");
+    return this.sse(turn, request.signal, {
+      suppressThrough: { entryId: captured, frame: Number.POSITIVE_INFINITY },
+      stopPhase: turn.phase,
+      headers: mode("full"),
+    });
   }
 
   private cancel(): Response {
@@ -239,30 +296,18 @@ export class MockReplayBackend {
     return HttpResponse.json({ run_id: turn.runId, turn_status: this.turnStatus });
   }
 
-  /** Index of the first entry of a phase: just after the previous phase's `end`. */
-  private phaseStart(phase: number): number {
-    let ends = 0;
-    for (let index = 0; index < this.entries.length; index++) {
-      if (ends === phase) return index;
-      if (this.entries[index]?.entry.type === "end") ends += 1;
-    }
-    return this.entries.length;
-  }
-
-  /** One SSE response over the growing buffer, from `start` to the phase's end (§5, §6). */
-  private sse(
-    turn: ActiveTurn,
-    from: number,
-    cursor: EventCursor | null,
-    signal: AbortSignal,
-    mode: string,
-  ): Response {
-    let state = fold(this.entries.slice(0, from));
-    let next = from;
+  /**
+   * One SSE response over the growing buffer (§5, §6): every entry is folded from the start,
+   * {@link framesAfter} `suppressThrough` is sent, and it ends after the stopping end marker.
+   */
+  private sse(turn: ActiveTurn, signal: AbortSignal, spec: ReadSpec): Response {
+    let state = INITIAL_ADAPTER_STATE;
+    let next = 0;
     let sentFrames = 0;
-    const dropAt = turn.dropped ? undefined : turn.plan.dropAfterFrames;
+    // Only the live turn's first stream is dropped; an ended turn's buffer reads to its end.
+    const dropAt = turn.dropped || turn !== this.turn ? undefined : turn.plan.dropAfterFrames;
     const queue: string[] = [
-      chunkLine({ type: "start", messageId: bubbleId(this.seed.sessionId, turn.runId) }),
+      encodeSseChunk({ type: "start", messageId: bubbleId(this.seed.sessionId, turn.runId) }),
     ];
     let done = false;
     /** Folds the next buffered entry into SSE text; waits for the runner when there is none. */
@@ -275,11 +320,12 @@ export class MockReplayBackend {
       next += 1;
       const result = adapt(state, stored);
       state = result.state;
-      for (const frame of result.frames) {
-        if (!cursor || after(frame, stored, cursor)) queue.push(frameLines(frame));
+      for (const frame of framesAfter(stored.id, result.frames, spec.suppressThrough)) {
+        queue.push(encodeSseFrame(frame));
       }
-      if (stored.entry.type === "end") {
-        queue.push(`${chunkLine({ type: "finish" })}data: [DONE]\n\n`);
+      const entry = stored.entry;
+      if (entry.type === "end" && (entry.reason === "final" || entry.phase >= spec.stopPhase)) {
+        queue.push(SSE_FINISH);
         done = true;
       }
     };
@@ -300,13 +346,7 @@ export class MockReplayBackend {
       },
       { highWaterMark: 0 },
     );
-    return new Response(body, {
-      headers: {
-        "content-type": "text/event-stream",
-        [HEADERS.uiMessageStream]: "v1",
-        [HEADERS.replayMode]: mode,
-      },
-    });
+    return sseResponse(body, spec.headers);
   }
 
   private nextAppend(signal: AbortSignal): Promise<void> {
@@ -321,23 +361,15 @@ export class MockReplayBackend {
   }
 }
 
-function fold(entries: readonly StoredEntry[]): AdapterState {
-  return entries.reduce((state, stored) => adapt(state, stored).state, INITIAL_ADAPTER_STATE);
+/** `x-chat-replay-mode` of a response that is not a `/stream` attach (§3 POST routes answer a full read). */
+function mode(value: ReplayMode): Record<string, string> {
+  return { [HEADERS.replayMode]: value };
 }
 
-/** Whether a frame comes after the cursor (§6 resume): unnumbered frames travel with their entry. */
-function after(frame: Frame, stored: StoredEntry, cursor: EventCursor): boolean {
-  if (frame.id === null) return compareEntryIds(stored.id, cursor.entryId) > 0;
-  const position = parseEventId(frame.id);
-  return position !== null && compareEventCursors(position, cursor) > 0;
-}
-
-function frameLines(frame: Frame): string {
-  return frame.id === null ? chunkLine(frame.chunk) : `id: ${frame.id}\n${chunkLine(frame.chunk)}`;
-}
-
-function chunkLine(chunk: unknown): string {
-  return `data: ${JSON.stringify(chunk)}\n\n`;
+function sseResponse(body: BodyInit, headers: Record<string, string>): Response {
+  return new Response(body, {
+    headers: { "content-type": "text/event-stream", [HEADERS.uiMessageStream]: "v1", ...headers },
+  });
 }
 
 function conflict(status: TurnStatus): Response {
