@@ -1,7 +1,7 @@
 // Row 7: idle status polling: bytes on the wire per poll, share answered 304, server CPU.
 import http from "node:http";
 import type { Socket } from "node:net";
-import { SessionStatusClient, type SessionStatusView } from "@chat-replay/client";
+import { ReplayClient, type SessionStatusView } from "@chat-replay/client";
 import { authHeaders, type BenchContext, type RowResult } from "../context";
 import { Instance } from "../rpc";
 import { fmt } from "../stats";
@@ -67,18 +67,18 @@ export async function statusRow(ctx: BenchContext): Promise<RowResult> {
     // An idle session that has had a turn (its status carries a version > 0).
     const turn = await instance.call<Turn>("ours.createTurn", { entries: 3, end: true });
     const counting = countingFetch(port);
-    const client = new SessionStatusClient({
+    const client = new ReplayClient({
       baseUrl: `http://127.0.0.1:${port}`,
       fetch: counting.fetch,
       headers: authHeaders(ctx),
     });
     let previous: SessionStatusView | undefined;
-    for (let index = 0; index < 50; index++) previous = await client.fetchStatus(turn.sessionId, previous);
+    for (let index = 0; index < 50; index++) previous = await client.status(turn.sessionId, previous);
     counting.statuses.clear();
     const bytesBefore = counting.bytes();
     const cpuBefore = await instance.call<{ cpuMs: number }>("usage");
     ctx.progress(`row 7: ${polls} idle polls of GET /status with the hook's client (If-None-Match)`);
-    for (let index = 0; index < polls; index++) previous = await client.fetchStatus(turn.sessionId, previous);
+    for (let index = 0; index < polls; index++) previous = await client.status(turn.sessionId, previous);
     const cpuAfter = await instance.call<{ cpuMs: number }>("usage");
     const bytesAfter = counting.bytes();
     counting.close();

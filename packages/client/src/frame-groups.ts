@@ -45,7 +45,10 @@ export class FrameGroups {
   private group(item: QueuedItem): void {
     const chunk = item.kind === "event" ? parseChunk(item.data) : null;
     if (chunk?.type === "start") {
-      this.ready.push({ chunk, id: undefined });
+      // Passes at once; an id it carries is committed with it (WHATWG: every dispatched
+      // event's id), unless a full replay is still skipping frames the client applied.
+      const id = item.id !== undefined && !this.alreadyApplied(item.id) ? item.id : undefined;
+      this.ready.push({ chunk, id });
     } else if (chunk && isTerminal(chunk)) {
       this.endResponse(chunk, item.id);
     } else if (item.id !== undefined) {

@@ -1,36 +1,40 @@
 import {
   type EventCursor,
-  HEADERS,
   parseEventId,
   type ReplayMode,
+  readAttachHeaders,
   runIdOfBubble,
-  sessionPath,
 } from "@chat-replay/protocol";
 import type { ChatRequestOptions, ChatTransport, UIMessage, UIMessageChunk } from "ai";
+import { browserConnectivity, type Connectivity } from "./connectivity";
 import { type Delivery, FrameGroups, isTerminal } from "./frame-groups";
+import { ReplayClient, type ReplayClientOptions } from "./replay-client";
 import { ReplayHttpError, StaleCursorError, StreamDisconnectedError } from "./replay-errors";
+import { isSendableCursor } from "./send-cursor";
 
 /** Options of {@link createReplayTransport}. */
-export interface ReplayTransportOptions {
-  /** Origin and path prefix of the replay server; `""` = same origin. */
-  readonly baseUrl?: string;
+export interface ReplayTransportOptions extends ReplayClientOptions {
   /** The session to talk to; defaults to the AI SDK's chat id. */
   readonly sessionId?: string;
-  /** A fetch implementation (tests, custom agents). Defaults to the global fetch. */
-  readonly fetch?: typeof fetch;
-  /** Extra headers for every request (e.g. `Authorization`). */
-  readonly headers?: Record<string, string>;
-  readonly credentials?: RequestCredentials;
+  /** The HTTP client to use (shares ETags and plumbing with a {@link ReplaySession}); built from the options otherwise. */
+  readonly client?: ReplayClient;
+  /** Online/visibility source; defaults to the browser's (always online and visible elsewhere). */
+  readonly connectivity?: Connectivity;
   readonly reconnect?: {
-    /** Reconnect attempts after a drop before giving up (default 8). */
+    /**
+     * Reconnect attempts after a drop before the stream ends with
+     * {@link StreamDisconnectedError} (default: unlimited, §7 Never give up: a running turn
+     * is followed until it ends, however long the outage).
+     */
     readonly maxAttempts?: number;
     /** First backoff delay; the very first reconnect is immediate (default 250 ms). */
     readonly initialDelayMs?: number;
     /** Backoff cap (default 5000 ms). */
     readonly maxDelayMs?: number;
     /**
-     * A response that delivers no byte (not even a keepalive) this long is treated as
-     * dropped and reconnected (default 25,000 ms: 2.5× the server's 10 s keepalive).
+     * A request that gets no response headers, or a response that delivers no byte (not
+     * even a keepalive), this long is treated as dropped and retried (default 25,000 ms:
+     * 2.5× the server's 10 s keepalive).
      */
     readonly stallTimeoutMs?: number;
   };
@@ -38,11 +42,15 @@ export interface ReplayTransportOptions {
 
 /** What a UI can show about the transport's connection. */
 export interface ConnectionState {
-  /** Id of the last frame the AI SDK pulled, or null. */
+  /** Id of the last event the AI SDK reached, or null. */
   readonly lastEventId: string | null;
-  /** Reconnects since the transport was created. */
+  /** Reconnect attempts since the transport was created. */
   readonly reconnects: number;
-  readonly phase: "idle" | "streaming" | "reconnecting" | "gave-up";
+  /**
+   * `reconnecting`: retrying with backoff; `offline`: paused until the network or the tab
+   * comes back (then it retries at once); `gave-up`: a finite `maxAttempts` ran out.
+   */
+  readonly phase: "idle" | "streaming" | "reconnecting" | "offline" | "gave-up";
   /** Body bytes received since the transport was created. */
   readonly bytesReceived: number;
   /** Full replays the server answered to a cursor it could not resume from. */
@@ -59,6 +67,13 @@ interface FollowState {
   terminal: boolean;
 }
 
+/** A response accepted for a stream: where to resume reading it. */
+interface Connected {
+  readonly response: Response;
+  /** Frames at or before this cursor were applied already (a full replay we can skip through). */
+  readonly skipUntil: EventCursor | null;
+}
+
 const INITIAL_CONNECTION: ConnectionState = {
   lastEventId: null,
   reconnects: 0,
@@ -69,31 +84,37 @@ const INITIAL_CONNECTION: ConnectionState = {
 
 /**
  * An AI SDK `ChatTransport` for the replay protocol (§7). It parses the SSE body itself,
- * records the id of the last frame the AI SDK pulled, and when a body ends or fails before
+ * commits the id of every event the AI SDK reaches, and when a body ends or fails before
  * `finish`, reconnects with `Last-Event-ID` and keeps feeding the same chunk stream, so the
- * library never sees the drop. Usable without React.
+ * library never sees the drop. It does not give up while the turn runs: backoff is capped
+ * and jittered, pauses while the page is offline or hidden, and {@link wake} retries at
+ * once. Usable without React.
  */
 export class ReplayTransport implements ChatTransport<UIMessage> {
   private connection: ConnectionState = INITIAL_CONNECTION;
   private notifyTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly listeners = new Set<() => void>();
+  private readonly wakers = new Set<() => void>();
   private lastMode: ReplayMode | null = null;
   /** The cursor of a stream that gave up, offered once to the next resume of that session. */
   private interrupted: { sessionId: string; runId: string | null; cursor: string } | null = null;
-  private readonly fetchImpl: typeof fetch;
+  /** The HTTP client every request goes through. */
+  readonly client: ReplayClient;
+  private readonly connectivity: Connectivity;
   private readonly maxAttempts: number;
   private readonly initialDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly stallTimeoutMs: number;
   /**
    * Runs whose stream this transport read to a terminal chunk (`finish`, `error`, `abort`):
-   * the turn's outcome is known here, so the hook does not re-attach to them.
+   * the turn's outcome is known here, so the controller does not re-attach to them.
    */
   readonly endedRuns = new Set<string>();
 
   constructor(private readonly options: ReplayTransportOptions = {}) {
-    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.maxAttempts = options.reconnect?.maxAttempts ?? 8;
+    this.client = options.client ?? new ReplayClient(options);
+    this.connectivity = options.connectivity ?? browserConnectivity();
+    this.maxAttempts = options.reconnect?.maxAttempts ?? Number.POSITIVE_INFINITY;
     this.initialDelayMs = options.reconnect?.initialDelayMs ?? 250;
     this.maxDelayMs = options.reconnect?.maxDelayMs ?? 5000;
     this.stallTimeoutMs = options.reconnect?.stallTimeoutMs ?? 25_000;
@@ -113,6 +134,22 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
   /** The current connection state (a stable object until it changes). */
   readonly getSnapshot = (): ConnectionState => this.connection;
 
+  /**
+   * Ends a reconnect's backoff wait now (a status poll saw the run still active, the user
+   * pressed Retry). True if a reconnect was waiting. A page that is offline or hidden still
+   * waits for the network and the tab.
+   */
+  wake(): boolean {
+    const waiting = this.wakers.size > 0;
+    for (const wake of [...this.wakers]) wake();
+    return waiting;
+  }
+
+  /** Whether a reconnect is waiting (backoff, offline or hidden). */
+  get waiting(): boolean {
+    return this.wakers.size > 0;
+  }
+
   private update(change: Partial<ConnectionState>): void {
     this.connection = { ...this.connection, ...change };
     // Phase, reconnect and stale-cursor changes are news; the cursor and byte counters move
@@ -123,6 +160,10 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
     } else if (this.notifyTimer === null) {
       this.notifyTimer = setTimeout(() => this.notify(), 100);
     }
+  }
+
+  private setPhase(phase: ConnectionState["phase"]): void {
+    if (this.connection.phase !== phase) this.update({ phase });
   }
 
   private notify(): void {
@@ -144,16 +185,17 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
     const last = options.messages.at(-1);
     this.interrupted = null;
     const continuation = last?.role === "assistant" ? approvalDecisions(last) : [];
+    const extras = {
+      signal: options.abortSignal ?? null,
+      ...(options.headers ? { headers: options.headers } : {}),
+    };
+    // A POST starts or continues a turn: never repeated on a failure (it is not idempotent).
     const response =
       continuation.length > 0
-        ? await this.post(sessionPath("continue", sessionId), { decisions: continuation }, options)
-        : await this.post(
-            sessionPath("messages", sessionId),
-            { message: lastUserMessage(options.messages) },
-            options,
-          );
+        ? await this.client.continueTurn(sessionId, continuation, extras)
+        : await this.client.sendMessage(sessionId, lastUserMessage(options.messages), extras);
     if (!response.ok) throw await ReplayHttpError.from(response);
-    return this.follow(response, sessionId, options.abortSignal);
+    return this.follow({ response, skipUntil: null }, newFollowState(sessionId, null), options.abortSignal);
   }
 
   async reconnectToStream(
@@ -163,17 +205,11 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
     // §7: send a cursor only if this transport holds the interrupted stream's cursor.
     const held = this.interrupted?.sessionId === sessionId ? this.interrupted : null;
     this.interrupted = null;
-    const response = await this.get(
-      sessionId,
-      held?.cursor ?? null,
-      options.abortSignal,
-      options.headers,
-      held?.runId,
-    );
-    this.lastMode = response.headers.get(HEADERS.replayMode) === "resume" ? "resume" : "full";
-    if (response.status === 204) return null;
-    if (!response.ok) throw await ReplayHttpError.from(response);
-    return this.follow(response, sessionId, options.abortSignal, held);
+    const state = newFollowState(sessionId, held);
+    const signal = options.abortSignal ?? new AbortController().signal;
+    const connected = await this.connect(state, signal, { initial: true, headers: options.headers });
+    if (connected === null) return null;
+    return this.follow(connected, state, options.abortSignal);
   }
 
   /** Releases listeners; in-flight streams end with their abort signals. */
@@ -181,46 +217,6 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
     if (this.notifyTimer !== null) clearTimeout(this.notifyTimer);
     this.notifyTimer = null;
     this.listeners.clear();
-  }
-
-  private headers(extra?: Record<string, string> | Headers): Headers {
-    const headers = new Headers(this.options.headers);
-    for (const [key, value] of new Headers(extra)) headers.set(key, value);
-    return headers;
-  }
-
-  private post(
-    path: string,
-    body: unknown,
-    options: ChatRequestOptions & { abortSignal: AbortSignal | undefined },
-  ) {
-    const headers = this.headers(options.headers);
-    headers.set("content-type", "application/json");
-    return this.fetchImpl(`${this.options.baseUrl ?? ""}${path}`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify(body),
-      signal: options.abortSignal ?? null,
-      ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
-    });
-  }
-
-  /** `GET /stream`; with the run id when known, so a cursor can never resume another turn. */
-  private get(
-    sessionId: string,
-    cursor: string | null,
-    signal?: AbortSignal,
-    extra?: Record<string, string> | Headers,
-    runId?: string | null,
-  ) {
-    const headers = this.headers(extra);
-    if (cursor) headers.set("last-event-id", cursor);
-    const query = runId ? `?run_id=${encodeURIComponent(runId)}` : "";
-    return this.fetchImpl(`${this.options.baseUrl ?? ""}${sessionPath("stream", sessionId)}${query}`, {
-      headers,
-      signal: signal ?? null,
-      ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
-    });
   }
 
   /**
@@ -231,25 +227,16 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
    * parsed is handed over before a reconnect, so a drop never splits such a group.
    */
   private follow(
-    first: Response,
-    sessionId: string,
+    first: Connected,
+    state: FollowState,
     signal: AbortSignal | undefined,
-    held: { runId: string | null; cursor: string } | null = null,
   ): ReadableStream<UIMessageChunk> {
-    const state: FollowState = {
-      sessionId,
-      runId: held?.runId ?? null,
-      cursor: held ? parseEventId(held.cursor) : null,
-      cursorText: held?.cursor ?? null,
-      startSent: false,
-      terminal: false,
-    };
-    let reader = first.body?.getReader() ?? null;
-    let frames = new FrameGroups();
+    let reader = first.response.body?.getReader() ?? null;
+    let frames = new FrameGroups(first.skipUntil);
     // Cancelling the returned stream (the consumer is gone) stops everything, reconnects included.
     const cancelled = new AbortController();
     const requestSignal = signal ? AbortSignal.any([signal, cancelled.signal]) : cancelled.signal;
-    this.update({ phase: "streaming" });
+    this.setPhase("streaming");
 
     const nextChunk = async (): Promise<UIMessageChunk | null> => {
       for (;;) {
@@ -268,12 +255,13 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
         if ("error" in read || read.done) {
           if (signal?.aborted) throw signal.reason ?? new DOMException("Aborted", "AbortError");
           if (cancelled.signal.aborted || state.terminal) return null;
-          const next = await this.reconnect(state, requestSignal);
+          const next = await this.connect(state, requestSignal, { initial: false });
           if (next === null || cancelled.signal.aborted) return null;
           reader = next.response.body?.getReader() ?? null;
           // A group still held from the dropped body is discarded here: the new response
           // starts from the cursor before it and delivers it again.
           frames = new FrameGroups(next.skipUntil);
+          this.setPhase("streaming");
           continue;
         }
         this.update({ bytesReceived: this.connection.bytesReceived + read.value.byteLength });
@@ -288,20 +276,20 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
             const chunk = await nextChunk();
             if (chunk) controller.enqueue(chunk);
             else {
-              this.update({ phase: "idle" });
+              this.setPhase("idle");
               controller.close();
             }
           } catch (error) {
-            this.update({ phase: error instanceof StreamDisconnectedError ? "gave-up" : "idle" });
+            this.setPhase(error instanceof StreamDisconnectedError ? "gave-up" : "idle");
             if (error instanceof StreamDisconnectedError && state.cursorText) {
-              this.interrupted = { sessionId, runId: state.runId, cursor: state.cursorText };
+              this.interrupted = { sessionId: state.sessionId, runId: state.runId, cursor: state.cursorText };
             }
             controller.error(error);
           }
         },
         cancel: async () => {
           cancelled.abort();
-          this.update({ phase: "idle" });
+          this.setPhase("idle");
           await reader?.cancel().catch(() => {});
         },
       },
@@ -342,10 +330,6 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
       state.startSent = true;
       return chunk;
     }
-    return this.terminalCheck(chunk, state);
-  }
-
-  private terminalCheck(chunk: UIMessageChunk, state: FollowState): UIMessageChunk {
     if (isTerminal(chunk)) {
       state.terminal = true;
       if (state.runId) this.endedRuns.add(state.runId);
@@ -360,71 +344,166 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
     this.update({ lastEventId: state.cursorText });
   }
 
-  /** Reconnects with the cursor: at once, then exponential backoff with jitter (§7). */
-  private async reconnect(
+  /**
+   * Gets a stream response for `state` (§7): the first attach of `reconnectToStream`, or a
+   * reconnect after a drop (at once, then capped exponential backoff with jitter). Network
+   * failures, stalls and 5xx/429 answers are retried, without limit unless `maxAttempts`
+   * says otherwise; other 4xx answers end the stream. `null`: nothing to attach (204).
+   */
+  private async connect(
     state: FollowState,
-    signal: AbortSignal | undefined,
-  ): Promise<{ response: Response; skipUntil: EventCursor | null } | null> {
-    this.update({ phase: "reconnecting" });
+    signal: AbortSignal,
+    options: { initial: boolean; headers?: Record<string, string> | Headers | undefined },
+  ): Promise<Connected | null> {
     let lastError: unknown;
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      if (attempt > 1) await this.backoff(attempt - 1, signal);
-      if (signal?.aborted) throw signal.reason ?? new DOMException("Aborted", "AbortError");
-      this.update({ reconnects: this.connection.reconnects + 1 });
+    for (let failures = 0; ; failures++) {
+      const reconnecting = !options.initial || failures > 0;
+      if (reconnecting) {
+        if (failures >= this.maxAttempts)
+          throw new StreamDisconnectedError(this.maxAttempts, { cause: lastError });
+        await this.pause(failures, signal);
+        this.update({ reconnects: this.connection.reconnects + 1 });
+      }
+      if (signal.aborted) throw signal.reason ?? new DOMException("Aborted", "AbortError");
       try {
-        const response = await this.get(state.sessionId, state.cursorText, signal, undefined, state.runId);
-        if (response.status === 204) return null; // nothing to attach: end cleanly
-        if (response.status === 404) throw await ReplayHttpError.from(response);
+        const response = await this.requestStream(state, signal, options.headers);
+        if (response.status === 204) {
+          this.lastMode = null;
+          return null; // nothing to attach: end cleanly
+        }
         if (!response.ok) {
-          lastError = await ReplayHttpError.from(response);
+          const error = await ReplayHttpError.from(response);
+          if (!isRetriable(response.status)) throw error;
+          lastError = error;
           continue;
         }
-        this.update({ phase: "streaming" });
-        return this.acceptReconnect(response, state);
+        return await this.accept(response, state, options.initial);
       } catch (error) {
-        if (signal?.aborted || error instanceof ReplayHttpError || error instanceof StaleCursorError)
+        if (signal.aborted || error instanceof ReplayHttpError || error instanceof StaleCursorError)
           throw error;
         lastError = error;
       }
     }
-    throw new StreamDisconnectedError(this.maxAttempts, { cause: lastError });
   }
 
-  private async acceptReconnect(
-    response: Response,
+  /** `GET /stream` with the cursor; a request that gets no headers within the stall timeout is aborted. */
+  private async requestStream(
     state: FollowState,
-  ): Promise<{ response: Response; skipUntil: EventCursor | null }> {
-    const mode = response.headers.get(HEADERS.replayMode);
-    const stale = response.headers.get(HEADERS.cursor) === "stale";
-    if (mode === "resume") return { response, skipUntil: null };
+    signal: AbortSignal,
+    headers: Record<string, string> | Headers | undefined,
+  ): Promise<Response> {
+    const attempt = new AbortController();
+    const timer = setTimeout(
+      () => attempt.abort(new TypeError("network error: no response")),
+      this.stallTimeoutMs,
+    );
+    try {
+      return await this.client.stream(state.sessionId, {
+        cursor: state.cursorText,
+        runId: state.runId,
+        signal: AbortSignal.any([signal, attempt.signal]),
+        ...(headers ? { headers } : {}),
+      });
+    } catch (error) {
+      throw attempt.signal.aborted && !signal.aborted ? attempt.signal.reason : error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Reads the server's verdict from its headers (§6: `x-chat-replay-mode`,
+   * `x-chat-replay-cursor`) and decides how to continue the chunk stream.
+   */
+  private async accept(response: Response, state: FollowState, initial: boolean): Promise<Connected> {
+    const stated = readAttachHeaders(response.headers);
+    // An older server without the header answers full replays and resumes alike: read it
+    // as full, which never duplicates (the bubble is rebuilt or skipped through by id).
+    const mode: ReplayMode = stated.mode === null || stated.mode === "no-content" ? "full" : stated.mode;
+    const verdict = stated.cursor;
+    const stale = verdict === "stale";
+    this.lastMode = mode;
     if (stale) this.update({ staleCursors: this.connection.staleCursors + 1 });
-    // §6: a finish-only answer means the turn ended: let it close the stream normally.
-    if (mode === "finish-only") return { response, skipUntil: null };
-    if (stale) {
-      // Never wait for the body: a stale full replay of a running turn ends only with the
-      // turn, and the rebuild must happen now, not then.
+    // A resume continues after our cursor; a finish-only answer (§6: the turn ended) closes
+    // the stream normally; a first attach is a replay the AI SDK rebuilds from.
+    if (mode === "resume" || mode === "finish-only" || initial) return { response, skipUntil: null };
+    // A full replay mid-stream: skip what we applied (same ids) if our cursor can say where
+    // that ends. A stale, ignored, unparseable or unsent cursor cannot: the bubble must be
+    // rebuilt from a clean replay, now, not when the turn ends (the body runs live).
+    const comparable =
+      state.cursorText === null ||
+      (state.cursor !== null && !stale && verdict !== "ignored" && isSendableCursor(state.cursorText));
+    if (!comparable) {
       await response.body?.cancel().catch(() => {});
       throw new StaleCursorError(state.runId);
     }
-    // A full replay we did not ask to be stale: skip the frames we already applied (same ids).
     return { response, skipUntil: state.cursor };
   }
 
-  private backoff(failures: number, signal: AbortSignal | undefined): Promise<void> {
-    const base = Math.min(this.maxDelayMs, this.initialDelayMs * 2 ** (failures - 1));
-    const delay = base / 2 + Math.random() * (base / 2);
+  /**
+   * Waits before reconnect attempt `failures + 1`: capped exponential backoff with jitter
+   * (the first reconnect is immediate), cut short by {@link wake}; while the page is
+   * offline or hidden it waits for it to come back instead of spending attempts.
+   */
+  private async pause(failures: number, signal: AbortSignal): Promise<void> {
+    let delay =
+      failures === 0 ? 0 : jittered(Math.min(this.maxDelayMs, this.initialDelayMs * 2 ** (failures - 1)));
+    for (;;) {
+      if (signal.aborted) return;
+      if (!this.connectivity.isOnline() || !this.connectivity.isVisible()) {
+        this.setPhase("offline");
+        await this.waitForWake(Number.POSITIVE_INFINITY, signal, true);
+        delay = 0;
+        continue;
+      }
+      this.setPhase("reconnecting");
+      if (delay <= 0) return;
+      await this.waitForWake(delay, signal, false);
+      delay = 0;
+    }
+  }
+
+  /** Resolves after `ms`, on {@link wake}, on abort, and (when asked) on a connectivity change. */
+  private waitForWake(ms: number, signal: AbortSignal, onConnectivity: boolean): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, delay);
-      signal?.addEventListener(
-        "abort",
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
+      let unsubscribe = () => {};
+      const done = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        this.wakers.delete(done);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      this.wakers.add(done);
+      signal.addEventListener("abort", done, { once: true });
+      if (onConnectivity) unsubscribe = this.connectivity.subscribe(done);
     });
   }
+}
+
+function newFollowState(
+  sessionId: string,
+  held: { runId: string | null; cursor: string } | null,
+): FollowState {
+  return {
+    sessionId,
+    runId: held?.runId ?? null,
+    cursor: held ? parseEventId(held.cursor) : null,
+    cursorText: held?.cursor ?? null,
+    startSent: false,
+    terminal: false,
+  };
+}
+
+/** 5xx, 408 and 429 are passing conditions worth retrying; other 4xx answers will not change. */
+function isRetriable(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
+
+/** A delay between half and all of `base`, so many clients never retry in step. */
+function jittered(base: number): number {
+  return base / 2 + Math.random() * (base / 2);
 }
 
 /** The decisions of an assistant message whose approvals were answered (§7 Continuation). */

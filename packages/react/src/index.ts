@@ -2,4 +2,9 @@
 // @tanstack/react-query re-exports query-core).
 export * from "@chat-replay/client";
 export { sessionStatusQueryKey, type UseSessionStatusOptions, useSessionStatus } from "./use-session-status";
-export { type UseVercelChatOptions, type UseVercelChatResult, useVercelChat } from "./use-vercel-chat";
+export {
+  DEFAULT_RENDER_THROTTLE_MS,
+  type UseVercelChatOptions,
+  type UseVercelChatResult,
+  useVercelChat,
+} from "./use-vercel-chat";

@@ -1,4 +1,4 @@
-import { isActiveStatus, SessionStatusClient, type SessionStatusView } from "@chat-replay/client";
+import { isActiveStatus, ReplayClient, type SessionStatusView } from "@chat-replay/client";
 import { type UseQueryResult, useQuery } from "@tanstack/react-query";
 import { useMemo } from "react";
 
@@ -14,6 +14,8 @@ export interface UseSessionStatusOptions {
   readonly fetch?: typeof fetch;
   readonly headers?: Record<string, string>;
   readonly credentials?: RequestCredentials;
+  /** The core's HTTP client to poll through (shares ETags); built from the options otherwise. */
+  readonly client?: ReplayClient;
 }
 
 /** The TanStack Query key of a session's status. */
@@ -31,9 +33,9 @@ export function useSessionStatus(options: UseSessionStatusOptions): UseQueryResu
   const { sessionId, baseUrl = "", enabled = true, fetch, headers, credentials } = options;
   const active = options.intervals?.active ?? 1000;
   const idle = options.intervals?.idle ?? 3000;
-  const client = useMemo(
+  const own = useMemo(
     () =>
-      new SessionStatusClient({
+      new ReplayClient({
         baseUrl,
         ...(fetch ? { fetch } : {}),
         ...(headers ? { headers } : {}),
@@ -41,10 +43,11 @@ export function useSessionStatus(options: UseSessionStatusOptions): UseQueryResu
       }),
     [baseUrl, fetch, headers, credentials],
   );
+  const client = options.client ?? own;
   return useQuery({
     queryKey: sessionStatusQueryKey(baseUrl, sessionId),
     queryFn: ({ signal, client: queryClient, queryKey }) =>
-      client.fetchStatus(sessionId, queryClient.getQueryData<SessionStatusView>(queryKey), signal),
+      client.status(sessionId, queryClient.getQueryData<SessionStatusView>(queryKey), signal),
     enabled: enabled && sessionId !== "",
     refetchInterval: (query) => (isActiveStatus(query.state.data) ? active : idle),
     refetchIntervalInBackground: false,

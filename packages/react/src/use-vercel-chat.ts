@@ -1,18 +1,13 @@
 import { Chat, type UseChatHelpers, useChat } from "@ai-sdk/react";
 import {
-  AttachTracker,
-  adoptHistory,
   type ConnectionState,
-  createReplayTransport,
-  isActiveStatus,
-  ReplayHttpError,
+  type Connectivity,
+  ReplaySession,
   type ReplayTransport,
   type ReplayTransportOptions,
   type SessionStatusView,
-  upsertActivePromptMessage,
 } from "@chat-replay/client";
-import { runIdOfBubble, sessionPath } from "@chat-replay/protocol";
-import { type UseQueryResult, useQuery } from "@tanstack/react-query";
+import type { UseQueryResult } from "@tanstack/react-query";
 import type { ChatInit, UIMessage } from "ai";
 import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from "react";
 import { type UseSessionStatusOptions, useSessionStatus } from "./use-session-status";
@@ -32,8 +27,14 @@ export interface UseVercelChatOptions
   readonly headers?: Record<string, string>;
   readonly credentials?: RequestCredentials;
   readonly reconnect?: ReplayTransportOptions["reconnect"];
+  /** Online/visibility source (tests, previews); the browser's by default. */
+  readonly connectivity?: Connectivity;
   readonly statusIntervals?: UseSessionStatusOptions["intervals"];
-  /** Throttle message re-renders (ms), as `useChat`'s `throttle`. */
+  /**
+   * Re-render at most once per this many ms while a message streams (`useChat`'s
+   * `throttle`). Default 50: render cost follows the frame rate, not the token rate;
+   * `0` renders every chunk.
+   */
   readonly throttle?: number;
 }
 
@@ -42,11 +43,16 @@ export type UseVercelChatResult = UseChatHelpers<UIMessage> & {
   readonly sessionStatus: UseQueryResult<SessionStatusView>;
   readonly connection: ConnectionState;
   readonly transport: ReplayTransport;
+  /** The framework-free controller behind the hook. */
+  readonly session: ReplaySession;
   /** Stops the turn on the server (every tab sees it end); `stop()` only detaches this tab. */
   readonly cancel: (reason?: string) => Promise<void>;
-  /** Re-attaches after the transport gave up (a "Retry" action); resumes from the held cursor. */
+  /** Re-attaches now (a "Retry" action); resumes from the held cursor. */
   readonly reconnect: () => Promise<void>;
 };
+
+/** Default `throttle`: at most 20 message renders per second while streaming. */
+export const DEFAULT_RENDER_THROTTLE_MS = 50;
 
 /**
  * Runs `cleanup` when `resource` is really gone: React StrictMode's simulated unmount is
@@ -68,152 +74,89 @@ function useDeferredCleanup(cleanup: () => void, resource: unknown): void {
 }
 
 /**
- * `useChat` that survives drops, reloads, second tabs and restarts (§7): the replay
- * transport resumes exactly after network drops, status polling attaches observers to live
- * turns (prompt first, then one bubble `<session_id>:<run_id>`), and the server transcript
- * is adopted in place once a turn ends. Needs a `QueryClientProvider`.
+ * `useChat` that survives drops, reloads, second tabs, restarts and long outages (§7):
+ * thin bindings over the core's {@link ReplaySession}, which resumes exactly after network
+ * drops, attaches observers to live turns (prompt first, then one bubble
+ * `<session_id>:<run_id>`), never gives up on a running turn, and adopts the server
+ * transcript in place once a turn ends. Status is polled with TanStack Query (needs a
+ * `QueryClientProvider`).
  */
 export function useVercelChat(options: UseVercelChatOptions): UseVercelChatResult {
   const { sessionId, baseUrl = "", fetch: fetchImpl, headers, credentials } = options;
   const callbacks = useRef(options);
   callbacks.current = options;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: one tracker per session by design
-  const tracker = useMemo(() => new AttachTracker(), [sessionId]);
+  const refetchStatus = useRef<(() => unknown) | null>(null);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: one transport per session and server; headers and reconnect options are read once
-  const transport = useMemo(
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one controller per session and server; headers, reconnect and connectivity are read once
+  const session = useMemo(
     () =>
-      createReplayTransport({
-        baseUrl,
+      new ReplaySession({
         sessionId,
+        baseUrl,
         ...(fetchImpl ? { fetch: fetchImpl } : {}),
         ...(headers ? { headers } : {}),
         ...(credentials ? { credentials } : {}),
         ...(options.reconnect ? { reconnect: options.reconnect } : {}),
+        ...(options.connectivity ? { connectivity: options.connectivity } : {}),
+        hasInitialMessages: options.initialMessages !== undefined,
+        refreshStatus: () => refetchStatus.current?.(),
       }),
-    // A transport per session and server; option objects are read when created.
     [sessionId, baseUrl, fetchImpl],
   );
-  useDeferredCleanup(() => transport.close(), transport);
+  useDeferredCleanup(() => session.dispose(), session);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: one Chat per transport; callbacks are read through a ref
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one Chat per controller; callbacks are read through a ref
   const chat = useMemo(
     () =>
       new Chat<UIMessage>({
-        id: sessionId,
-        transport,
         ...(options.initialMessages ? { messages: options.initialMessages } : {}),
         ...(options.generateId ? { generateId: options.generateId } : {}),
         ...(options.sendAutomaticallyWhen ? { sendAutomaticallyWhen: options.sendAutomaticallyWhen } : {}),
         onToolCall: (arg) => callbacks.current.onToolCall?.(arg),
         onData: (part) => callbacks.current.onData?.(part),
-        onError: (error) => {
-          tracker.failed();
-          callbacks.current.onError?.(error);
-        },
-        onFinish: (event) => {
-          const runId = runIdOfBubble(event.message.id, sessionId);
-          // A normal finish, a failed turn's own `error` chunk, or `stop()`: this tab is done
-          // with the run (stop detaches; the turn goes on and history is adopted when it
-          // ends). Only a broken connection leaves it to the next attach.
-          const ended =
-            runId !== null && (transport.endedRuns.has(runId) || (!event.isError && !event.isDisconnect));
-          if (ended) tracker.finished(runId);
-          else tracker.failed();
-          callbacks.current.onFinish?.(event);
-        },
+        ...session.chatInit({
+          onError: (error) => callbacks.current.onError?.(error),
+          onFinish: (event) => callbacks.current.onFinish?.(event),
+        }),
       }),
-    [sessionId, transport, tracker],
+    [session],
   );
-  useDeferredCleanup(() => void chat.stop(), chat);
-  const helpers = useChat<UIMessage>({ chat, ...(options.throttle ? { throttle: options.throttle } : {}) });
+  // In an effect, not the memo: StrictMode runs memos twice and keeps one result.
+  useEffect(() => session.bindChat(chat), [session, chat]);
+  const helpers = useChat<UIMessage>({ chat, throttle: options.throttle ?? DEFAULT_RENDER_THROTTLE_MS });
 
   const sessionStatus = useSessionStatus({
     sessionId,
     baseUrl,
-    ...(fetchImpl ? { fetch: fetchImpl } : {}),
-    ...(headers ? { headers } : {}),
-    ...(credentials ? { credentials } : {}),
+    client: session.client,
     ...(options.statusIntervals ? { intervals: options.statusIntervals } : {}),
   });
-  const connection = useSyncExternalStore(transport.subscribe, transport.getSnapshot, transport.getSnapshot);
-  const status = sessionStatus.data;
-  const busy = helpers.status === "submitted" || helpers.status === "streaming";
-
-  // This tab's own send started or ended a turn: poll now instead of at the idle interval.
-  const refetchStatus = sessionStatus.refetch;
-  useEffect(() => {
-    if (helpers.status !== "submitted") void refetchStatus();
-  }, [helpers.status, refetchStatus]);
-
-  // §7 Attach: upsert the prompt, then attach, driven by status and the chat's idleness.
-  useEffect(() => {
-    const decision = tracker.decide(status, busy);
-    if (decision.upsertPrompt && status) {
-      const next = upsertActivePromptMessage(chat.messages, {
-        sessionId,
-        runId: status.currRunId,
-        prompt: status.prompt,
-        promptMessageId: status.promptMessageId,
-      });
-      if (next !== chat.messages) chat.messages = next;
-    }
-    if (decision.attach) {
-      if (chat.status === "error") chat.clearError();
-      void chat.resumeStream();
-    }
-  }, [status, busy, chat, tracker, sessionId]);
-
-  // §7 History adoption: once quiescent (no active turn, nothing in flight), or on first load.
-  const firstLoad = chat.messages.length === 0 && !options.initialMessages;
-  const quiescent = status !== undefined && !isActiveStatus(status) && !busy;
-  const history = useQuery({
-    queryKey: ["chat-replay", "history", baseUrl, sessionId, status?.version ?? -1],
-    queryFn: async ({ signal }) => {
-      const response = await (fetchImpl ?? globalThis.fetch)(
-        `${baseUrl}${sessionPath("session", sessionId)}`,
-        {
-          signal,
-          ...(headers ? { headers } : {}),
-          ...(credentials ? { credentials } : {}),
-        },
-      );
-      if (!response.ok) throw await ReplayHttpError.from(response);
-      return ((await response.json()) as { messages: UIMessage[] }).messages;
-    },
-    enabled: status !== undefined && (quiescent || firstLoad),
-    staleTime: Number.POSITIVE_INFINITY,
-  });
-  useEffect(() => {
-    if (!history.data || busy) return;
-    if (!quiescent && !(firstLoad && chat.messages.length === 0)) return;
-    const next = adoptHistory(chat.messages, history.data);
-    if (next !== chat.messages) chat.messages = next;
-  }, [history.data, quiescent, busy, chat, firstLoad]);
-
-  const cancel = useCallback(
-    async (reason = "user_cancel") => {
-      const requestHeaders = new Headers(headers);
-      requestHeaders.set("content-type", "application/json");
-      const response = await (fetchImpl ?? globalThis.fetch)(
-        `${baseUrl}${sessionPath("cancel", sessionId)}`,
-        {
-          method: "POST",
-          headers: requestHeaders,
-          body: JSON.stringify({ reason }),
-          ...(credentials ? { credentials } : {}),
-        },
-      );
-      if (!response.ok && response.status !== 409) throw await ReplayHttpError.from(response);
-      await sessionStatus.refetch();
-    },
-    [baseUrl, sessionId, fetchImpl, headers, credentials, sessionStatus.refetch],
+  refetchStatus.current = sessionStatus.refetch;
+  const connection = useSyncExternalStore(
+    session.transport.subscribe,
+    session.transport.getSnapshot,
+    session.transport.getSnapshot,
   );
 
-  const reconnect = useCallback(async () => {
-    if (chat.status === "error") chat.clearError();
-    await chat.resumeStream();
-  }, [chat]);
+  // This tab's own send started or ended a turn: poll now instead of at the idle interval.
+  useEffect(() => {
+    if (helpers.status !== "submitted") void refetchStatus.current?.();
+  }, [helpers.status]);
 
-  return { ...helpers, sessionStatus, connection, transport, cancel, reconnect };
+  // Every poll's answer, unchanged ones too (each may re-attach a run still active), and
+  // every change of the chat's status go to the controller.
+  const { data: status, dataUpdatedAt } = sessionStatus;
+  const fedAt = useRef(-1);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: helpers.status is a trigger
+  useEffect(() => {
+    if (status && fedAt.current !== dataUpdatedAt) {
+      fedAt.current = dataUpdatedAt;
+      session.updateStatus(status);
+    } else session.sync();
+  }, [status, dataUpdatedAt, helpers.status, session]);
+
+  const cancel = useCallback((reason?: string) => session.cancel(reason), [session]);
+  const reconnect = useCallback(() => session.reconnect(), [session]);
+
+  return { ...helpers, sessionStatus, connection, transport: session.transport, session, cancel, reconnect };
 }

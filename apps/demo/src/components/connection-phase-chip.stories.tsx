@@ -10,4 +10,5 @@ type Story = StoryObj<typeof meta>;
 export const Idle: Story = { args: { phase: "idle" } };
 export const Streaming: Story = { args: { phase: "streaming" } };
 export const Reconnecting: Story = { args: { phase: "reconnecting" } };
+export const Offline: Story = { args: { phase: "offline" } };
 export const GaveUp: Story = { args: { phase: "gave-up" } };

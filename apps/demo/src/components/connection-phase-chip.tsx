@@ -4,6 +4,7 @@ const LABELS: Record<ConnectionState["phase"], string> = {
   idle: "Not streaming",
   streaming: "Streaming",
   reconnecting: "Reconnecting…",
+  offline: "Offline — resumes when back",
   "gave-up": "Gave up reconnecting",
 };
 

@@ -17,6 +17,13 @@ export const CONNECTION_STATES = {
     bytesReceived: 6_702,
     staleCursors: 0,
   },
+  offline: {
+    lastEventId: "1800000000044-0:0",
+    reconnects: 5,
+    phase: "offline",
+    bytesReceived: 6_702,
+    staleCursors: 0,
+  },
   gaveUp: {
     lastEventId: "1800000000044-0:0",
     reconnects: 8,
