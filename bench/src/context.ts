@@ -1,3 +1,4 @@
+import { encodeSseChunk } from "@chat-replay/protocol";
 import { createClient } from "redis";
 
 /** One line of the final table. */
@@ -50,7 +51,7 @@ export interface BenchContext {
  * entries carry the same delta text.
  */
 export const PEER_CHUNK_BYTES = 57;
-const frameOf = (delta: string) => `data: ${JSON.stringify({ type: "text-delta", id: "0", delta })}\n\n`;
+const frameOf = (delta: string) => encodeSseChunk({ type: "text-delta", id: "0", delta });
 export const DELTA_TEXT = "lorem ipsum ".repeat(4).slice(0, PEER_CHUNK_BYTES - frameOf("").length);
 export const PEER_CHUNK = frameOf(DELTA_TEXT);
 if (Buffer.byteLength(PEER_CHUNK) !== PEER_CHUNK_BYTES) throw new Error("chunk size");

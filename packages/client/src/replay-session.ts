@@ -310,16 +310,22 @@ export class ReplaySession {
     this.pollTimer = null;
     if (this.disposed) return;
     const intervals = typeof this.options.pollStatus === "object" ? this.options.pollStatus : {};
+    let status: SessionStatusView | undefined;
     try {
-      if (this.connectivity.isVisible()) {
-        this.updateStatus(await this.client.status(this.sessionId, this.value.status));
-      }
+      if (this.connectivity.isVisible()) status = await this.client.status(this.sessionId, this.value.status);
     } catch {
       // A failed poll changes nothing; the next one tries again.
     }
-    if (this.disposed) return;
-    const next = isActiveStatus(this.value.status) ? (intervals.active ?? 1000) : (intervals.idle ?? 3000);
-    this.pollTimer = setTimeout(() => void this.poll(), next);
+    try {
+      if (status) this.updateStatus(status);
+    } finally {
+      if (!this.disposed) {
+        const next = isActiveStatus(this.value.status)
+          ? (intervals.active ?? 1000)
+          : (intervals.idle ?? 3000);
+        this.pollTimer = setTimeout(() => void this.poll(), next);
+      }
+    }
   }
 }
 

@@ -74,6 +74,9 @@ interface Connected {
   readonly skipUntil: EventCursor | null;
 }
 
+/** How often cursor and byte-count changes reach subscribers while streaming. */
+const CURSOR_PUBLISH_MS = 250;
+
 const INITIAL_CONNECTION: ConnectionState = {
   lastEventId: null,
   reconnects: 0,
@@ -91,7 +94,10 @@ const INITIAL_CONNECTION: ConnectionState = {
  * once. Usable without React.
  */
 export class ReplayTransport implements ChatTransport<UIMessage> {
+  /** The live state; moves with every frame. */
   private connection: ConnectionState = INITIAL_CONNECTION;
+  /** What subscribers were last told: `getSnapshot` returns this, so reading it never re-renders more than notifications do. */
+  private published: ConnectionState = INITIAL_CONNECTION;
   private notifyTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly listeners = new Set<() => void>();
   private readonly wakers = new Set<() => void>();
@@ -132,7 +138,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
   };
 
   /** The current connection state (a stable object until it changes). */
-  readonly getSnapshot = (): ConnectionState => this.connection;
+  readonly getSnapshot = (): ConnectionState => this.published;
 
   /**
    * Ends a reconnect's backoff wait now (a status poll saw the run still active, the user
@@ -145,6 +151,11 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
     return waiting;
   }
 
+  /** The id of the last event the AI SDK reached, live (snapshots publish it at most 4 times a second). */
+  get lastEventId(): string | null {
+    return this.connection.lastEventId;
+  }
+
   /** Whether a reconnect is waiting (backoff, offline or hidden). */
   get waiting(): boolean {
     return this.wakers.size > 0;
@@ -153,12 +164,12 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
   private update(change: Partial<ConnectionState>): void {
     this.connection = { ...this.connection, ...change };
     // Phase, reconnect and stale-cursor changes are news; the cursor and byte counters move
-    // with every frame, so their notifications are coalesced (at most one per 100 ms) to
-    // keep a UI showing them from re-rendering per token. The snapshot is always current.
+    // with every frame, so they are published at most 4 times a second, keeping a UI that
+    // shows them from re-rendering per token (the snapshot changes only when published).
     if (change.phase !== undefined || change.reconnects !== undefined || change.staleCursors !== undefined) {
       this.notify();
     } else if (this.notifyTimer === null) {
-      this.notifyTimer = setTimeout(() => this.notify(), 100);
+      this.notifyTimer = setTimeout(() => this.notify(), CURSOR_PUBLISH_MS);
     }
   }
 
@@ -169,6 +180,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
   private notify(): void {
     if (this.notifyTimer !== null) clearTimeout(this.notifyTimer);
     this.notifyTimer = null;
+    this.published = this.connection;
     for (const listener of this.listeners) listener();
   }
 

@@ -30,6 +30,8 @@ export class FakeNetwork {
   /** Every request, as `METHOD path`. */
   readonly requests: string[] = [];
   private isDown = false;
+  /** The next this-many history requests answer 503. */
+  failHistory = 0;
 
   /** Starts the turn elsewhere (another tab sent the prompt). */
   startTurn(): void {
@@ -97,6 +99,10 @@ export class FakeNetwork {
     if (this.isDown) throw new TypeError("fetch failed");
     const path = url.pathname.replace(`/api/sessions/${this.sessionId}`, "");
     if (path === "/status") return this.status();
+    if (path === "" && this.failHistory > 0) {
+      this.failHistory--;
+      return Response.json({ error: { code: "unavailable", message: "Try again." } }, { status: 503 });
+    }
     if (path === "") return Response.json({ id: this.sessionId, messages: this.history() });
     if (path === "/stream") return this.stream(new Headers(init?.headers).get("last-event-id"), init?.signal);
     return Response.json({ error: { code: "not_found", message: "No such route." } }, { status: 404 });
@@ -104,7 +110,7 @@ export class FakeNetwork {
 
   private status(): Response {
     return Response.json({
-      turn_status: this.running ? "running" : this.ended ? "completed" : "idle",
+      turn_status: this.running ? "running" : "idle",
       curr_run_id: this.running ? this.runId : null,
       prompt: this.running ? "tell me" : null,
       prompt_message_id: this.running ? "u1" : null,

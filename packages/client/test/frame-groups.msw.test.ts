@@ -241,7 +241,7 @@ describe("unnumbered frames travel with the numbered frame that follows them (§
     const reader = (await post(transport)).getReader();
     const seen: [string, string | null][] = [];
     for (let read = await reader.read(); !read.done; read = await reader.read()) {
-      seen.push([read.value.type, transport.getSnapshot().lastEventId]);
+      seen.push([read.value.type, transport.lastEventId]);
     }
     expect(seen).toEqual([
       ["start", null],

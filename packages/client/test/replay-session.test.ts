@@ -191,4 +191,62 @@ describe("ReplaySession never gives up on a running turn (§7)", () => {
     expect(env.net.streamRequests).toHaveLength(1);
     expect(env.chat.messages).toEqual(env.net.history());
   });
+
+  it("a failed history fetch is retried with backoff within the same status version, then adopted", async () => {
+    const env = await streamingTurn();
+    env.net.failHistory = 3;
+    env.net.endTurn();
+    const states: string[] = [];
+    env.session.subscribe(() => {
+      const state = env.session.getSnapshot().history;
+      if (states.at(-1) !== state) states.push(state);
+    });
+    await run(10_000); // a poll, then 0.5 s, 1 s, 2 s backoff: the fourth try succeeds
+    expect(env.net.failHistory).toBe(0);
+    expect(states.slice(1)).toEqual([
+      "loading",
+      "failed",
+      "loading",
+      "failed",
+      "loading",
+      "failed",
+      "loading",
+      "loaded",
+    ]);
+    expect(env.session.getSnapshot().history).toBe("loaded");
+    expect(env.chat.messages).toEqual(env.net.history());
+  });
+
+  it("a stream request that gets no response headers within the stall timeout is retried", async () => {
+    const net = new FakeNetwork();
+    net.startTurn();
+    let hang = true;
+    const fetchImpl: typeof fetch = (input, init) => {
+      if (hang && String(input).includes("/stream")) {
+        hang = false;
+        // Never answers; only the abort of the stall timer ends it.
+        return new Promise((_resolve, reject) =>
+          init?.signal?.addEventListener("abort", () => reject(init.signal?.reason), { once: true }),
+        );
+      }
+      return net.fetch(input, init);
+    };
+    const connectivity = new ManualConnectivity();
+    const session = new ReplaySession({
+      sessionId: net.sessionId,
+      fetch: fetchImpl,
+      connectivity,
+      pollStatus: true,
+      reconnect: { stallTimeoutMs: 30_000 },
+    });
+    sessions.push(session);
+    const chat = new ReplayChat(session.chatInit());
+    session.bindChat(chat);
+    await run(100);
+    net.delta("hello ");
+    await run(29_000);
+    expect(bubbleText(chat.messages)).toBe("");
+    await run(2000);
+    expect(bubbleText(chat.messages)).toBe("hello ");
+  });
 });

@@ -77,34 +77,41 @@ function send(transport: ReturnType<typeof createReplayTransport>) {
 }
 
 describe("createReplayTransport (MSW)", () => {
-  it("§8.50 after a drop at any byte offset it reconnects with the last pulled id and the message is complete", {
-    timeout: 60_000,
-  }, async () => {
-    const reference = await assembleStream(await send(transportFor(FULL.length)));
-    const length = new TextEncoder().encode(FULL).length;
-    for (let cut = 1; cut < length; cut += 3) {
-      const headers: (string | null)[] = [];
-      server.use(
-        http.post(
-          `http://test/api/sessions/${SESSION}/messages`,
-          () => new HttpResponse(truncated(FULL, cut), { headers: sse }),
-        ),
-        http.get(`http://test/api/sessions/${SESSION}/stream`, ({ request }) => {
-          const cursor = request.headers.get("last-event-id");
-          headers.push(cursor);
-          return new HttpResponse(framesAfter(parseEventId(cursor)), {
-            headers: { ...sse, "x-chat-replay-mode": cursor ? "resume" : "full" },
-          });
-        }),
-      );
-      const message = await assembleStream(await send(createReplayTransport({ baseUrl: "http://test" })));
-      // Once `finish` has fully arrived the turn is complete: no reconnect is needed.
-      const prefix = new TextDecoder().decode(new TextEncoder().encode(FULL).slice(0, cut));
-      const finished = prefix.includes('data: {"type":"finish"}\n\n');
-      expect(headers, `cut at ${cut}`).toEqual(finished ? [] : [lastCompleteId(cut)]);
-      expect(message, `cut at ${cut}`).toEqual(reference);
-    }
-  });
+  // Every 3rd byte offset, in slices: each test is short whatever the machine's load, and
+  // a generous per-test limit only catches hangs (no test here measures speed).
+  const length = new TextEncoder().encode(FULL).length;
+  const SLICES = 6;
+  for (let slice = 0; slice < SLICES; slice++) {
+    const from = 1 + 3 * Math.floor(((length / 3) * slice) / SLICES);
+    const to = 1 + 3 * Math.floor(((length / 3) * (slice + 1)) / SLICES);
+    it(`§8.50 after a drop at any byte offset (${from}–${Math.min(to, length) - 1} of ${length}) it reconnects with the last pulled id and the message is complete`, {
+      timeout: 120_000,
+    }, async () => {
+      const reference = await assembleStream(await send(transportFor(FULL.length)));
+      for (let cut = from; cut < Math.min(to, length); cut += 3) {
+        const headers: (string | null)[] = [];
+        server.use(
+          http.post(
+            `http://test/api/sessions/${SESSION}/messages`,
+            () => new HttpResponse(truncated(FULL, cut), { headers: sse }),
+          ),
+          http.get(`http://test/api/sessions/${SESSION}/stream`, ({ request }) => {
+            const cursor = request.headers.get("last-event-id");
+            headers.push(cursor);
+            return new HttpResponse(framesAfter(parseEventId(cursor)), {
+              headers: { ...sse, "x-chat-replay-mode": cursor ? "resume" : "full" },
+            });
+          }),
+        );
+        const message = await assembleStream(await send(createReplayTransport({ baseUrl: "http://test" })));
+        // Once `finish` has fully arrived the turn is complete: no reconnect is needed.
+        const prefix = new TextDecoder().decode(new TextEncoder().encode(FULL).slice(0, cut));
+        const finished = prefix.includes('data: {"type":"finish"}\n\n');
+        expect(headers, `cut at ${cut}`).toEqual(finished ? [] : [lastCompleteId(cut)]);
+        expect(message, `cut at ${cut}`).toEqual(reference);
+      }
+    });
+  }
 
   it("gives up after maxAttempts with a typed, disconnect-shaped error", async () => {
     let attempts = 0;

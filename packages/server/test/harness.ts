@@ -1,14 +1,14 @@
-import type { AddressInfo } from "node:net";
 import type { LanguageModelV4 } from "@ai-sdk/provider";
 import type { BufferEntry, StoredEntry, TurnSnapshot } from "@chat-replay/protocol";
-import { serve } from "@hono/node-server";
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { afterEach } from "vitest";
-import { createDemoTools, DEMO_TOOL_APPROVAL } from "../src/demo-tools";
+// The shared test fixture by path: as a package it would make server and fixture depend on
+// each other (the fixture runs this package).
+import { listenReplayServer, TEST_SECRET } from "../../test-fixture/src/server-fixture";
 import { MemoryStreamStore } from "../src/memory-stream-store";
 import type { ReplayServerOptions } from "../src/replay-options";
-import { createReplayServer, type ReplayServer } from "../src/replay-server";
+import type { ReplayServer } from "../src/replay-server";
 import { createScriptedModel } from "../src/scripted-model";
 import type { Checkpoint, SnapshotWrite, StreamReadOptions, StreamStore } from "../src/stream-store";
 
@@ -29,36 +29,18 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((server) => server.close()));
 });
 
-/** The secret every test server signs owner tokens with, so servers over the same stores share owners. */
-export const TEST_SECRET = "test-secret-0123456789abcdef";
+export { TEST_SECRET };
 
-/** Starts a server on 127.0.0.1:0; fast scripted model (no delay) unless options say otherwise. */
+/** Starts a server on 127.0.0.1:0 (the shared test fixture); fast scripted model unless options say otherwise. */
 export async function startServer(options: ReplayServerOptions = {}): Promise<TestServer> {
-  const server = createReplayServer({
-    secret: TEST_SECRET,
-    model: createScriptedModel({ defaults: { delayMs: 0 } }),
-    tools: createDemoTools(),
-    toolApproval: DEMO_TOOL_APPROVAL,
-    ...options,
-  });
-  const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const instance = serve({ fetch: server.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(instance));
-  });
-  const { port } = http.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const { baseUrl, server, http, close } = await listenReplayServer(options);
   const testServer: TestServer = {
     baseUrl,
     server,
-    http: http as unknown as import("node:http").Server,
+    http,
     client: new TestClient(baseUrl),
     newClient: () => new TestClient(baseUrl),
-    close: async () => {
-      await server.close();
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      });
-    },
+    close,
   };
   open.push(testServer);
   return testServer;

@@ -30,6 +30,7 @@ export type ConnectionPlan =
 export class ChaosProxy {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  private down = false;
   connections = 0;
 
   constructor(
@@ -50,7 +51,21 @@ export class ChaosProxy {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /**
+   * A network outage: `true` resets every open connection and refuses new ones until
+   * `false`, as a tunnel, a sleeping laptop or a phone's network switch does.
+   */
+  outage(down: boolean): void {
+    this.down = down;
+    if (down) for (const socket of this.sockets) socket.resetAndDestroy();
+  }
+
   private handle(client: Socket): void {
+    if (this.down) {
+      client.on("error", () => {});
+      client.resetAndDestroy();
+      return;
+    }
     const index = this.connections++;
     client.once("data", (first: Buffer) => {
       client.pause();

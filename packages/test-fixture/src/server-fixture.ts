@@ -17,6 +17,34 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((close) => close()));
 });
 
+/** The secret every test server signs owner tokens with, so servers over the same stores share owners. */
+export const TEST_SECRET = "test-secret-0123456789abcdef";
+
+/**
+ * The one test server of every suite (server, client, react): `createReplayServer` with
+ * the fast scripted model, the demo tools and {@link TEST_SECRET}, listening on a real
+ * loopback port. The caller closes it.
+ */
+export async function listenReplayServer(options: ReplayServerOptions = {}) {
+  const server = createReplayServer({
+    secret: TEST_SECRET,
+    model: createScriptedModel({ defaults: { delayMs: 0 } }),
+    tools: createDemoTools(),
+    toolApproval: DEMO_TOOL_APPROVAL,
+    ...options,
+  });
+  const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const instance = serve({ fetch: server.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(instance));
+  });
+  const baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const close = async () => {
+    await server.close();
+    (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+    await new Promise<void>((resolve) => http.close(() => resolve()));
+  };
+  return { baseUrl, server, http: http as unknown as import("node:http").Server, close };
+}
+
 /**
  * The real replay server on a loopback port, and a cookie-keeping fetch for one owner.
  * Closed after the test (afterEach).
@@ -32,24 +60,12 @@ export async function startReplayServer(options: ReplayServerOptions = {}) {
  * concurrently in one file: an afterEach would close the other tests' servers too.
  */
 export async function launchReplayServer(options: ReplayServerOptions = {}) {
-  const server = createReplayServer({
-    model: createScriptedModel({ defaults: { delayMs: 0 } }),
-    tools: createDemoTools(),
-    toolApproval: DEMO_TOOL_APPROVAL,
+  // One owner per server here starts far more turns than a person would (the chaos
+  // suites: hundreds in a few minutes); the per-owner rate limit is the server suite's.
+  const { baseUrl, close } = await listenReplayServer({
     ...options,
-    // One owner per server here starts far more turns than a person would (the chaos
-    // suites: hundreds in a few minutes); the per-owner rate limit is the server suite's.
     limits: { maxTurnsPerMinute: 1_000_000, ...options.limits },
   });
-  const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const instance = serve({ fetch: server.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(instance));
-  });
-  const baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const close = async () => {
-    await server.close();
-    (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-    await new Promise<void>((resolve) => http.close(() => resolve()));
-  };
   let cookie = "";
   const ownerFetch: typeof fetch = async (input, init) => {
     const headers = new Headers(init?.headers);

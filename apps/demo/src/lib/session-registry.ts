@@ -1,4 +1,4 @@
-import { ROUTES } from "@chat-replay/protocol";
+import { ReplayClient } from "@chat-replay/client";
 
 /** A session this browser created, as the session list shows it. */
 export interface SessionSummary {
@@ -80,12 +80,6 @@ function isSessionSummary(value: unknown): value is SessionSummary {
  * owner cookie on first use) and returns its summary.
  */
 export async function createServerSession(fetchImpl: typeof fetch, title: string): Promise<SessionSummary> {
-  const response = await fetchImpl(ROUTES.sessions, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ title }),
-  });
-  if (!response.ok) throw new Error(`Could not create a session (HTTP ${response.status}).`);
-  const body = (await response.json()) as { id: string; title: string; created_at: string | number };
-  return { id: body.id, title: body.title, createdAt: new Date(body.created_at).toISOString() };
+  const session = await new ReplayClient({ fetch: fetchImpl }).createSession({ title });
+  return { id: session.id, title: session.title, createdAt: new Date(session.createdAt).toISOString() };
 }
