@@ -130,29 +130,37 @@ describe("regressions reported against other stacks", () => {
     expect(cancels).toEqual([]);
   });
 
-  it("3. a response that ends without finish reconnects with its cursor; bounded retries end in a visible error, the next status poll re-attaches once the network is back, and no error is left", async () => {
+  /**
+   * A POST body that closes cleanly after 600 bytes without finish (a platform cap), then a
+   * dead network for `/stream` until `network.up`; bounded retries, no status polls but
+   * the ones the test asks for.
+   */
+  async function cappedThenOffline() {
     const server = await startReplayServer();
     const sessionId = await server.createSession();
-    let networkUp = true;
-    const { result } = mount(server, sessionId, {
+    const network = { up: true };
+    const view = mount(server, sessionId, {
       reconnect: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 2 },
-      // No poll while the test looks at the error: only the one it asks for.
       statusIntervals: { active: 3_600_000, idle: 3_600_000 },
       fetch: async (input, init) => {
         const url = String(input);
-        if (!networkUp && url.includes("/stream")) throw new TypeError("fetch failed");
+        if (!network.up && url.includes("/stream")) throw new TypeError("fetch failed");
         const response = await server.fetch(input, init);
         if (!url.endsWith("/messages")) return response;
-        // A platform cap: the POST body closes cleanly after 600 bytes, without finish.
         const bytes = new Uint8Array(await response.arrayBuffer()).slice(0, 600);
-        networkUp = false;
+        network.up = false;
         return new Response(bytes, { status: response.status, headers: response.headers });
       },
     });
+    return { server, sessionId, network, result: view.result };
+  }
+
+  it("3. a response that ends without finish reconnects with its cursor; bounded retries end in a visible error, the next status poll re-attaches once the network is back, and no error is left", async () => {
+    const { server, sessionId, network, result } = await cappedThenOffline();
     await act(() => result.current.sendMessage({ text: "capped [[words=40]] [[delay=5]]" }));
     await waitFor(() => expect(result.current.connection.phase).toBe("gave-up"));
     expect(result.current.status).toBe("error");
-    networkUp = true;
+    network.up = true;
     // A status answer showing the run still active is news: the controller re-attaches
     // from the held cursor by itself (§7 Never give up).
     await act(() => result.current.sessionStatus.refetch());
@@ -164,26 +172,11 @@ describe("regressions reported against other stacks", () => {
   });
 
   it("3b. reconnect() is a manual Retry: after bounded retries gave up, it resumes from the held cursor", async () => {
-    const server = await startReplayServer();
-    const sessionId = await server.createSession();
-    let networkUp = true;
-    const { result } = mount(server, sessionId, {
-      reconnect: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 2 },
-      statusIntervals: { active: 3_600_000, idle: 3_600_000 },
-      fetch: async (input, init) => {
-        const url = String(input);
-        if (!networkUp && url.includes("/stream")) throw new TypeError("fetch failed");
-        const response = await server.fetch(input, init);
-        if (!url.endsWith("/messages")) return response;
-        const bytes = new Uint8Array(await response.arrayBuffer()).slice(0, 600);
-        networkUp = false;
-        return new Response(bytes, { status: response.status, headers: response.headers });
-      },
-    });
+    const { server, sessionId, network, result } = await cappedThenOffline();
     await act(() => result.current.sendMessage({ text: "capped [[words=40]]" }));
     await waitFor(() => expect(result.current.connection.phase).toBe("gave-up"));
     expect(result.current.status).toBe("error");
-    networkUp = true;
+    network.up = true;
     await act(() => result.current.reconnect());
     const history = await settledHistory(server, sessionId);
     await act(() => result.current.sessionStatus.refetch());
