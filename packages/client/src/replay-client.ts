@@ -52,7 +52,12 @@ export class ReplayClient {
   private readonly etags = new Map<string, string>();
 
   constructor(readonly options: ReplayClientOptions = {}) {
-    this.fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    // Never called as a method: a browser's own `fetch` throws "Illegal invocation" on any
+    // `this` but the window.
+    const custom = options.fetch;
+    this.fetchImpl = custom
+      ? (input, init) => custom(input, init)
+      : (input, init) => globalThis.fetch(input, init);
   }
 
   /** The server's origin and prefix, as given. */

@@ -32,6 +32,8 @@ export class ChaosProxy {
   private readonly sockets = new Set<Socket>();
   private down = false;
   connections = 0;
+  /** Connections refused during an {@link outage}. */
+  refused = 0;
 
   constructor(
     private readonly target: { host: string; port: number },
@@ -62,6 +64,7 @@ export class ChaosProxy {
 
   private handle(client: Socket): void {
     if (this.down) {
+      this.refused++;
       client.on("error", () => {});
       client.resetAndDestroy();
       return;
