@@ -7,9 +7,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { BufferEntry } from "@chat-replay/protocol";
 import {
-  createRedisStores,
   createReplayServer,
-  createScriptedModel,
   defaultSnapshotEvery,
   MemorySessionStore,
   MemoryStreamStore,
@@ -18,6 +16,8 @@ import {
   type StreamStore,
   TurnSnapshotter,
 } from "@chat-replay/server";
+import { createRedisStores } from "@chat-replay/server/redis";
+import { createScriptedModel } from "@chat-replay/server/testing";
 import { serve } from "@hono/node-server";
 import { createClient } from "redis";
 import { createResumableStreamContext, type ResumableStreamContext } from "resumable-stream";

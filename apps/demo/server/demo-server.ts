@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { createReplayServer, type ReplayServerOptions } from "@chat-replay/server";
+import { createDemoTools, createScriptedModel, DEMO_TOOL_APPROVAL } from "@chat-replay/server/testing";
 import { createAdaptorServer } from "@hono/node-server";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
@@ -14,8 +15,8 @@ export interface DemoServerOptions {
   readonly host?: string;
   /** The built demo (`apps/demo/dist`) to serve next to the API; `null` serves the API only. */
   readonly staticDir?: string | null;
-  /** Passed to `createReplayServer` (default: in-memory stores and the scripted demo model). */
-  readonly replay?: ReplayServerOptions;
+  /** Passed to `createReplayServer` (default: in-memory stores and the scripted demo model with its tools). */
+  readonly replay?: Partial<ReplayServerOptions>;
 }
 
 /** A running demo server. */
@@ -36,7 +37,13 @@ export interface DemoServer {
  */
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
   const host = options.host ?? "127.0.0.1";
-  const replay = createReplayServer(options.replay);
+  // The demo runs the scripted model and its demo tools, named explicitly (§ no production default).
+  const replay = createReplayServer({
+    model: createScriptedModel(),
+    tools: createDemoTools(),
+    toolApproval: DEMO_TOOL_APPROVAL,
+    ...options.replay,
+  });
   const app = new Hono();
   app.all("/api/*", (c) => replay.fetch(c.req.raw));
   if (options.staticDir) {

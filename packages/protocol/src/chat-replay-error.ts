@@ -26,6 +26,8 @@ export type ChatReplayErrorCode =
   | "history_full"
   | "conflict"
   | "method_not_allowed"
+  | "invalid_options"
+  | "body_consumed"
   | "internal";
 
 /**

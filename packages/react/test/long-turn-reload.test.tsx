@@ -1,5 +1,5 @@
 // @vitest-environment jsdom
-import { createScriptedModel } from "@chat-replay/server";
+import { createScriptedModel } from "@chat-replay/server/testing";
 import {
   droppingFetch,
   memoryTrimmingStores,

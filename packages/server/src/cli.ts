@@ -1,17 +1,21 @@
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { serve } from "@hono/node-server";
+import { createDemoTools, DEMO_TOOL_APPROVAL } from "./demo-tools";
 import { MemorySessionStore } from "./memory-session-store";
 import { MemoryStreamStore } from "./memory-stream-store";
 import { DEFAULT_REDIS_URL } from "./redis-connection";
 import { createRedisStores, type RedisStores } from "./redis-stores";
 import type { ReplayServerOptions } from "./replay-options";
 import { createReplayServer } from "./replay-server";
+import { createScriptedModel } from "./scripted-model";
 
 /** Parsed command-line options of `chat-replay-server`; tuning fields are set only when given. */
 export interface CliOptions {
   readonly port: number;
   readonly host: string;
+  /** Path prefix of every route (`--base-path /chat` serves `/chat/api/sessions`). */
+  readonly basePath?: string;
   /** Where sessions and buffers live; absent = memory. */
   readonly store?: "memory" | "redis";
   /** Redis URL (only with `store: "redis"`). */
@@ -42,6 +46,7 @@ const USAGE = `Usage: chat-replay-server [--port N] [--host HOST] [--store memor
 
   --port N                  port to listen on (0 = ephemeral; default 8787 or $PORT)
   --host HOST               interface to bind (default 127.0.0.1)
+  --base-path P             serve every route under this prefix (e.g. /chat); default none
   --store memory|redis      where sessions and turn buffers live (default memory); redis lets
                             several instances serve the same sessions
   --redis-url URL           Redis for --store redis (default $REDIS_URL or ${DEFAULT_REDIS_URL})
@@ -97,6 +102,7 @@ export function parseCliOptions(
     options: {
       port: { type: "string" },
       host: { type: "string" },
+      "base-path": { type: "string" },
       store: { type: "string" },
       "redis-url": { type: "string" },
       "key-prefix": { type: "string" },
@@ -115,6 +121,7 @@ export function parseCliOptions(
   return {
     port,
     host: values.host ?? "127.0.0.1",
+    ...(values["base-path"] === undefined ? {} : { basePath: values["base-path"] }),
     ...storeOptions(values, env),
     ...numericOptions(values as Record<string, string | undefined>),
     ...secretOptions(values.secret ?? env.CHAT_REPLAY_SECRET),
@@ -183,6 +190,13 @@ function numericOptions(values: Record<string, string | undefined>): Partial<Cli
 /** Builds the server options and, for `--store redis`, the Redis stores behind them. */
 function serverSetup(options: CliOptions): { serverOptions: ReplayServerOptions; redis: RedisStores | null } {
   const tuning: ReplayServerOptions = {
+    // The CLI is the demo backend: the scripted model and its tools, named explicitly.
+    model: createScriptedModel(
+      options.scriptedMaxWords === undefined ? {} : { limits: { maxWords: options.scriptedMaxWords } },
+    ),
+    tools: createDemoTools(),
+    toolApproval: DEMO_TOOL_APPROVAL,
+    ...(options.basePath === undefined ? {} : { basePath: options.basePath }),
     timing: {
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
       ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
@@ -202,9 +216,6 @@ function serverSetup(options: CliOptions): { serverOptions: ReplayServerOptions;
     ...(options.secrets === undefined ? {} : { secret: options.secrets }),
     ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
     ...(options.corsOrigins === undefined ? {} : { cors: { origins: options.corsOrigins } }),
-    ...(options.scriptedMaxWords === undefined
-      ? {}
-      : { scriptedModel: { limits: { maxWords: options.scriptedMaxWords } } }),
   };
   const sessionTtl = options.sessionTtlMs === undefined ? {} : { sessionTtlMs: options.sessionTtlMs };
   const maxLength = options.maxLength === undefined ? {} : { maxLength: options.maxLength };

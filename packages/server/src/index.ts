@@ -1,26 +1,13 @@
+// The runtime-agnostic entry: Web Request/Response, Web Crypto, no `node:` modules and no
+// Redis client, so it bundles for Node, Bun, Deno, Workers and Next.js alike. Redis lives
+// in `@chat-replay/server/redis`, Node serving in `/node`, the scripted demo model in `/testing`.
 export { ChatReplayError } from "@chat-replay/protocol";
 export { BufferHub } from "./buffer-hub";
-export { createDemoTools, DEMO_TOOL_APPROVAL } from "./demo-tools";
 export { mintOwnerToken, OWNER_COOKIE, SECURE_OWNER_COOKIE } from "./identity";
 export { MemorySessionStore } from "./memory-session-store";
 export { MemoryStreamStore, type MemoryStreamStoreOptions } from "./memory-stream-store";
-export type { RedisLog, RedisTarget } from "./redis-connection";
-export { RedisSessionStore, type RedisSessionStoreOptions } from "./redis-session-store";
-export { createRedisStores, type RedisStores, type RedisStoresOptions } from "./redis-stores";
-export { RedisStreamStore, type RedisStreamStoreOptions } from "./redis-stream-store";
 export type { Identify, ReplayServerOptions } from "./replay-options";
 export { createReplayServer, type ReplayServer } from "./replay-server";
-export {
-  clampDirectives,
-  createScriptedModel,
-  DEFAULT_DIRECTIVE_LIMITS,
-  DEFAULT_DIRECTIVES,
-  type DirectiveLimits,
-  parseDirectives,
-  type ScriptedDirectives,
-  type ScriptedModelOptions,
-  stripDirectives,
-} from "./scripted-model";
 export type {
   BeginTurnResult,
   HistoryRow,

@@ -1,9 +1,8 @@
+import { ChatReplayError } from "@chat-replay/protocol";
 import type { LanguageModel, ToolSet } from "ai";
 import { BufferHub } from "./buffer-hub";
-import { createDemoTools, DEMO_TOOL_APPROVAL } from "./demo-tools";
 import { MemorySessionStore } from "./memory-session-store";
 import { MemoryStreamStore } from "./memory-stream-store";
-import { createScriptedModel, type ScriptedModelOptions } from "./scripted-model";
 import type { SessionStore } from "./session-store";
 import type { StreamStore } from "./stream-store";
 import { defaultSnapshotEvery } from "./turn-snapshotter";
@@ -11,17 +10,26 @@ import { defaultSnapshotEvery } from "./turn-snapshotter";
 /** Resolves the owner of a request: an opaque id, or null for an anonymous caller. */
 export type Identify = (request: Request) => string | null | Promise<string | null>;
 
-/** Options of `createReplayServer`; every field has a default. */
+/** Options of `createReplayServer`; every field but `model` has a default. */
 export interface ReplayServerOptions {
+  /**
+   * The AI SDK language model that answers every turn (required: a server never falls back
+   * to a demo model in production; tests and the demo pass `createScriptedModel()` from
+   * `@chat-replay/server/testing`).
+   */
+  readonly model: LanguageModel;
+  /**
+   * Serve every route under this path prefix: `"/chat"` serves `/chat/api/sessions`, and
+   * nothing at `/api/sessions`. The client's `baseUrl` then ends with it. Leave it out when
+   * mounting `server.app` as a Hono sub-app (`parent.route("/chat", server.app)`) or behind
+   * a router that strips the prefix.
+   */
+  readonly basePath?: string;
   /** Per-turn buffers. Default: a new `MemoryStreamStore`. */
   readonly streamStore?: StreamStore;
   /** Sessions, runs, history, leases. Default: a new `MemorySessionStore`. */
   readonly sessionStore?: SessionStore;
-  /** Any AI SDK language model. Default: the deterministic scripted demo model. */
-  readonly model?: LanguageModel;
-  /** Options of the default scripted model (e.g. raised directive bounds for load tests). */
-  readonly scriptedModel?: ScriptedModelOptions;
-  /** Tools offered to the model. Default: the demo tools when the model is the default one. */
+  /** Tools offered to the model. Default: none. */
   readonly tools?: ToolSet;
   /** Per-tool approval policy, as streamText's `toolApproval`. */
   readonly toolApproval?: Readonly<Record<string, "user-approval" | "approved" | "denied">>;
@@ -125,14 +133,22 @@ export interface ReplayContext {
   readonly leaseMs: number;
   readonly bufferTtlMs: number;
   readonly continueDedupeMs: number;
+  /** Path prefix of every route (`""`: none). */
+  readonly basePath: string;
   /** Stream buffer key of a turn (§4). */
   streamKey(sessionId: string, streamId: string): string;
 }
 
 /** Applies defaults in one place (conventions §8). */
-export function resolveOptions(options: ReplayServerOptions = {}): ReplayContext {
+export function resolveOptions(options: ReplayServerOptions): ReplayContext {
+  // Plain JavaScript callers get a clear error instead of a server that fails every turn.
+  if (!options || options.model === undefined || options.model === null) {
+    throw new ChatReplayError(
+      "invalid_options",
+      "createReplayServer: `model` is required (createScriptedModel() from @chat-replay/server/testing for demos and tests).",
+    );
+  }
   const streamStore = options.streamStore ?? new MemoryStreamStore();
-  const usesDemoModel = options.model === undefined;
   const blockMs = options.timing?.blockMs ?? 1000;
   const prefix = options.keyPrefix ?? "chat-replay";
   return {
@@ -145,9 +161,9 @@ export function resolveOptions(options: ReplayServerOptions = {}): ReplayContext
     hub: new BufferHub(streamStore, blockMs),
     snapshotEvery: Math.max(1, options.limits?.snapshotEvery ?? defaultSnapshotEvery(streamStore)),
     historyRetryMs: options.timing?.historyRetryMs ?? 200,
-    model: options.model ?? createScriptedModel(options.scriptedModel),
-    tools: options.tools ?? (usesDemoModel ? createDemoTools() : {}),
-    toolApproval: options.toolApproval ?? (usesDemoModel ? DEMO_TOOL_APPROVAL : {}),
+    model: options.model,
+    tools: options.tools ?? {},
+    toolApproval: options.toolApproval ?? {},
     system: options.system,
     maxSteps: options.maxSteps ?? 8,
     identify: options.identify ?? null,
@@ -167,8 +183,22 @@ export function resolveOptions(options: ReplayServerOptions = {}): ReplayContext
     leaseMs: options.timing?.leaseMs ?? 10_000,
     bufferTtlMs: options.timing?.bufferTtlMs ?? 5 * 60_000,
     continueDedupeMs: options.timing?.continueDedupeMs ?? 5 * 60_000,
+    basePath: normalizeBasePath(options.basePath),
     streamKey: (sessionId, streamId) => `${prefix}:${sessionId}:${streamId}`,
   };
+}
+
+/** `"/chat/"` → `"/chat"`, `"/"` or absent → `""`; anything not starting with `/` is an error. */
+function normalizeBasePath(basePath: string | undefined): string {
+  if (basePath === undefined) return "";
+  const trimmed = basePath.replace(/\/+$/, "");
+  if (trimmed !== "" && !/^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/.test(trimmed)) {
+    throw new ChatReplayError(
+      "invalid_options",
+      "createReplayServer: `basePath` must be a path starting with `/`, like `/chat`.",
+    );
+  }
+  return trimmed;
 }
 
 function resolveSecrets(secret: string | readonly string[] | undefined): readonly string[] {

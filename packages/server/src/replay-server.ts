@@ -23,6 +23,11 @@ export interface ReplayServer {
   /** Handles one request; mount it on Node, a Next.js route handler, or any Fetch runtime. */
   fetch(request: Request): Promise<Response>;
   /**
+   * The Hono app behind `fetch`, to mount as a sub-app of yours:
+   * `parent.route("/chat", server.app)` serves `/chat/api/sessions`.
+   */
+  readonly app: Hono;
+  /**
    * Mints a signed owner token (for tools, tests and backends that hand tokens to their
    * clients): send it as `Authorization: Bearer <token>`.
    */
@@ -42,18 +47,18 @@ type Access = "read" | "write" | "owner";
 
 /**
  * Creates the replay backend (§3): sessions, turns, status, resume, cancel and approvals
- * over the given stores (in memory by default) and model (the scripted demo model by
- * default).
+ * over the given stores (in memory by default) and your model. Runs wherever Web
+ * `Request`/`Response` exist (Node, Bun, Deno, Workers, Next.js route handlers).
  * @example
- * const server = createReplayServer({ secret: process.env.CHAT_REPLAY_SECRET });
- * serve({ fetch: server.fetch, port: 8787 }); // @hono/node-server
+ * const server = createReplayServer({ model: openai("gpt-5"), secret: process.env.CHAT_REPLAY_SECRET });
+ * export const GET = server.fetch; // or serveNode(server) from @chat-replay/server/node
  */
-export function createReplayServer(options: ReplayServerOptions = {}): ReplayServer {
+export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   const ctx = resolveOptions(options);
   const signer = new TokenSigner(ctx.secrets);
   const runner = new TurnRunner(ctx);
   const routes = createSessionRoutes(ctx, runner);
-  const app = new Hono();
+  const app = ctx.basePath === "" ? new Hono() : new Hono().basePath(ctx.basePath);
 
   const callerOf = async (c: Context): Promise<Caller> => {
     const share = c.req.header(SHARE_HEADER);
@@ -252,6 +257,7 @@ export function createReplayServer(options: ReplayServerOptions = {}): ReplaySer
 
   return {
     fetch: async (request) => app.fetch(request),
+    app,
     mintOwnerToken: () => signer.mintOwnerToken(),
     close: async () => {
       await runner.close();

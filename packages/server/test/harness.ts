@@ -32,7 +32,7 @@ afterEach(async () => {
 export { TEST_SECRET };
 
 /** Starts a server on 127.0.0.1:0 (the shared test fixture); fast scripted model unless options say otherwise. */
-export async function startServer(options: ReplayServerOptions = {}): Promise<TestServer> {
+export async function startServer(options: Partial<ReplayServerOptions> = {}): Promise<TestServer> {
   const { baseUrl, server, http, close } = await listenReplayServer(options);
   const testServer: TestServer = {
     baseUrl,

@@ -92,7 +92,7 @@ describe("identity: signed owner tokens", () => {
     const sessionId = await streams.client.createSession();
     const token = streams.client.cookie!.split("=")[1]!;
     // Same secret (another instance over the same stores): accepted.
-    const sibling = createReplayServer({ secret: TEST_SECRET });
+    const sibling = createReplayServer({ model: createScriptedModel(), secret: TEST_SECRET });
     const probe = (server: { fetch(request: Request): Promise<Response> }, value: string) =>
       server.fetch(
         new Request("http://127.0.0.1/api/sessions", {
@@ -102,9 +102,15 @@ describe("identity: signed owner tokens", () => {
       );
     expect((await probe(sibling, token)).status).toBe(201);
     // Rotation: the new secret first, the old one still verifies; without it, refused.
-    const rotated = createReplayServer({ secret: ["rotated-secret-0123456789", TEST_SECRET] });
+    const rotated = createReplayServer({
+      model: createScriptedModel(),
+      secret: ["rotated-secret-0123456789", TEST_SECRET],
+    });
     expect((await probe(rotated, token)).status).toBe(201);
-    const replaced = createReplayServer({ secret: "rotated-secret-0123456789" });
+    const replaced = createReplayServer({
+      model: createScriptedModel(),
+      secret: "rotated-secret-0123456789",
+    });
     expect((await probe(replaced, token)).status).toBe(401);
     expect((await probe(replaced, await mintOwnerToken("rotated-secret-0123456789"))).status).toBe(201);
     await Promise.all([sibling.close(), rotated.close(), replaced.close()]);

@@ -14,7 +14,7 @@ vi.mock("./harness", async (importOriginal) => {
   const { RedisStreamStore } = await import("../src/redis-stream-store");
   return {
     ...harness,
-    startServer: (options: ReplayServerOptions = {}) => {
+    startServer: (options: Partial<ReplayServerOptions> = {}) => {
       const redis = redisUrl ?? "redis://127.0.0.1:6379";
       // A test that passes its own stream store computes buffer keys with the default prefix.
       const buffers = options.streamStore

@@ -1,4 +1,4 @@
-import { createRedisStores } from "@chat-replay/server";
+import { createRedisStores } from "@chat-replay/server/redis";
 import { Redis } from "ioredis";
 
 /**

@@ -1,13 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { ReplayServerOptions, SessionStore, StreamStore } from "@chat-replay/server";
-import {
-  createDemoTools,
-  createReplayServer,
-  createScriptedModel,
-  DEMO_TOOL_APPROVAL,
-  MemorySessionStore,
-  MemoryStreamStore,
-} from "@chat-replay/server";
+import { createReplayServer, MemorySessionStore, MemoryStreamStore } from "@chat-replay/server";
+import { createDemoTools, createScriptedModel, DEMO_TOOL_APPROVAL } from "@chat-replay/server/testing";
 import { serve } from "@hono/node-server";
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
 import { afterEach } from "vitest";
@@ -25,7 +19,7 @@ export const TEST_SECRET = "test-secret-0123456789abcdef";
  * the fast scripted model, the demo tools and {@link TEST_SECRET}, listening on a real
  * loopback port. The caller closes it.
  */
-export async function listenReplayServer(options: ReplayServerOptions = {}) {
+export async function listenReplayServer(options: Partial<ReplayServerOptions> = {}) {
   const server = createReplayServer({
     secret: TEST_SECRET,
     model: createScriptedModel({ defaults: { delayMs: 0 } }),
@@ -49,7 +43,7 @@ export async function listenReplayServer(options: ReplayServerOptions = {}) {
  * The real replay server on a loopback port, and a cookie-keeping fetch for one owner.
  * Closed after the test (afterEach).
  */
-export async function startReplayServer(options: ReplayServerOptions = {}) {
+export async function startReplayServer(options: Partial<ReplayServerOptions> = {}) {
   const server = await launchReplayServer(options);
   closers.push(server.close);
   return server;
@@ -59,7 +53,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}) {
  * {@link startReplayServer} that the caller closes (`close()`), for tests that run
  * concurrently in one file: an afterEach would close the other tests' servers too.
  */
-export async function launchReplayServer(options: ReplayServerOptions = {}) {
+export async function launchReplayServer(options: Partial<ReplayServerOptions> = {}) {
   // One owner per server here starts far more turns than a person would (the chaos
   // suites: hundreds in a few minutes); the per-owner rate limit is the server suite's.
   const { baseUrl, close } = await listenReplayServer({
