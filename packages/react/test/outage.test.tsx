@@ -72,11 +72,16 @@ describe("useVercelChat follows a running turn through outages (§7 Never give u
       });
       expect(result.current.status).toBe("streaming");
 
+      const phases = new Set<string>();
+      const unsubscribe = result.current.transport.subscribe(() =>
+        phases.add(result.current.transport.getSnapshot().phase),
+      );
       proxy.outage(true);
       const before = answerOf(result.current.messages).length;
-      const reconnectsBefore = result.current.connection.reconnects;
+      const reconnectsBefore = result.current.transport.getSnapshot().reconnects;
       await new Promise((resolve) => setTimeout(resolve, realOutage)); // the outage is the scenario
-      const reconnectsDuring = result.current.connection.reconnects - reconnectsBefore;
+      const reconnectsDuring = result.current.transport.getSnapshot().reconnects - reconnectsBefore;
+      unsubscribe();
       proxy.outage(false);
 
       // Live again while the turn still runs: the answer grows past what the outage held back.
@@ -99,9 +104,11 @@ describe("useVercelChat follows a running turn through outages (§7 Never give u
       expect(result.current.status).toBe("ready");
       expect(result.current.error).toBeUndefined();
       expect(result.current.connection.phase).toBe("idle");
-      // It kept trying through the whole outage (more rounds than the old 8-attempt limit
-      // for the long ones), with capped backoff, never a spin.
-      if (scale > 1) expect(reconnectsDuring).toBeGreaterThan(8);
+      // It kept trying through the whole outage and never gave up (how many rounds fit in the
+      // outage depends on the machine's speed, so only the bounds are asserted: at least one,
+      // and no more than capped backoff allows, never a spin).
+      expect(reconnectsDuring).toBeGreaterThan(0);
+      expect(phases.has("gave-up")).toBe(false);
       expect(reconnectsDuring).toBeLessThan((outageMs / 2500) * 1.5 + 10);
       await act(async () => {});
     }, 60_000);
