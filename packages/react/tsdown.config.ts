@@ -1,9 +1,18 @@
 import { defineConfig } from "tsdown";
 
+// ESM (.mjs) and CommonJS (.cjs) with their own declarations (.d.mts, .d.cts), source maps
+// and declaration maps. package.json's exports (and publishConfig.exports) point at them.
+// The maps point into src/, which is published too, instead of embedding the sources.
 export default defineConfig({
   entry: ["src/index.ts"],
-  format: "esm",
-  dts: true,
+  format: ["esm", "cjs"],
+  fixedExtension: true,
+  dts: { sourcemap: true },
+  sourcemap: true,
+  outputOptions: { sourcemapExcludeSources: true },
   clean: true,
   platform: "neutral",
+  // The hooks run in the browser: React Server Components frameworks (Next.js App Router)
+  // must treat this entry as a client module.
+  banner: { js: '"use client";' },
 });

@@ -8,8 +8,15 @@ import type { UIMessage } from "ai";
  * changes nothing visible.
  */
 export function adoptHistory(live: UIMessage[], snapshot: UIMessage[]): UIMessage[] {
-  const stored = new Set(snapshot.map((message) => message.id));
-  const lagging = live.some((message) => !stored.has(message.id) && !message.id.startsWith("active-user:"));
-  if (lagging) return live;
+  if (!historyCovers(live, snapshot)) return live;
   return JSON.stringify(live) === JSON.stringify(snapshot) ? live : snapshot;
+}
+
+/**
+ * Whether a stored-history snapshot holds every live message (by id; an observer's
+ * synthetic `active-user:` prompt excepted): the live content is complete in it.
+ */
+export function historyCovers(live: UIMessage[], snapshot: UIMessage[]): boolean {
+  const stored = new Set(snapshot.map((message) => message.id));
+  return live.every((message) => stored.has(message.id) || message.id.startsWith("active-user:"));
 }

@@ -1,6 +1,6 @@
-import { runIdOfBubble } from "@chat-replay/protocol";
+import { activeUserMessageId, bubbleId, runIdOfBubble } from "@chat-replay/protocol";
 import type { ChatInit, ChatStatus, UIMessage } from "ai";
-import { adoptHistory } from "./adopt-history";
+import { adoptHistory, historyCovers } from "./adopt-history";
 import { AttachTracker } from "./attach-tracker";
 import { browserConnectivity, type Connectivity } from "./connectivity";
 import { ReplayClient, type ReplayClientOptions } from "./replay-client";
@@ -254,8 +254,7 @@ export class ReplaySession {
     const status = this.value.status;
     if (!chat || !status) return;
     const quiescent = !isActiveStatus(status) && !isBusy(chat.status);
-    const firstLoad = this.firstLoad && chat.messages.length === 0;
-    if (!quiescent && !firstLoad) return;
+    if (!quiescent && !this.firstLoad) return;
     if (this.historyVersion !== status.version) {
       this.historyVersion = status.version;
       this.historyMessages = null;
@@ -292,16 +291,26 @@ export class ReplaySession {
   private adopt(messages: UIMessage[]): void {
     const chat = this.chat;
     const status = this.value.status;
-    if (!chat || !status || isBusy(chat.status)) return;
-    const quiescent = !isActiveStatus(status);
-    if (!quiescent && !(this.firstLoad && chat.messages.length === 0)) return;
-    const next = adoptHistory(chat.messages, messages);
-    if (next !== chat.messages) chat.messages = next;
-    if (quiescent) {
+    if (!chat || !status) return;
+    if (!isActiveStatus(status)) {
+      if (isBusy(chat.status)) return;
+      // Only a snapshot that holds every live message is the complete content (one fetched
+      // before this tab's own turn, or from a lagging status, is not).
+      const complete = historyCovers(chat.messages, messages);
+      const next = adoptHistory(chat.messages, messages);
+      if (next !== chat.messages) chat.messages = next;
       this.firstLoad = false;
       // The content is complete: an error left by a lost connection is stale now.
-      if (chat.status === "error" && isConnectionError(chat.error)) chat.clearError();
+      if (complete && chat.status === "error" && isConnectionError(chat.error)) chat.clearError();
+      return;
     }
+    if (!this.firstLoad) return;
+    // First load while a turn runs: the stored history (the server hides the active run's
+    // rows) goes in front of the live run, so a late reader sees the earlier turns now,
+    // not when this one ends.
+    this.firstLoad = false;
+    const next = prependEarlierTurns(chat.messages, messages, this.sessionId, status);
+    if (next) chat.messages = next;
   }
 
   /** The built-in poller (`pollStatus`): fast while a turn is active, slow otherwise, paused while hidden. */
@@ -327,6 +336,26 @@ export class ReplaySession {
       }
     }
   }
+}
+
+/**
+ * `[...earlier, ...live]` when every live message belongs to the active run (its prompt,
+ * the synthetic prompt, its bubble) and the stored history adds messages; else null.
+ */
+function prependEarlierTurns(
+  live: UIMessage[],
+  stored: UIMessage[],
+  sessionId: string,
+  status: SessionStatusView,
+): UIMessage[] | null {
+  const runId = status.currRunId;
+  if (runId === null) return null;
+  const runIds = new Set([activeUserMessageId(sessionId, runId), bubbleId(sessionId, runId)]);
+  if (status.promptMessageId) runIds.add(status.promptMessageId);
+  if (!live.every((message) => runIds.has(message.id))) return null;
+  const liveIds = new Set(live.map((message) => message.id));
+  const earlier = stored.filter((message) => !liveIds.has(message.id));
+  return earlier.length > 0 ? [...earlier, ...live] : null;
 }
 
 function isBusy(status: ChatStatus): boolean {

@@ -6,6 +6,7 @@ import {
   runIdOfBubble,
 } from "@chat-replay/protocol";
 import type { ChatRequestOptions, ChatTransport, UIMessage, UIMessageChunk } from "ai";
+import { anySignal } from "./any-signal";
 import { browserConnectivity, type Connectivity } from "./connectivity";
 import { type Delivery, FrameGroups, isTerminal } from "./frame-groups";
 import { ReplayClient, type ReplayClientOptions } from "./replay-client";
@@ -247,7 +248,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
     let frames = new FrameGroups(first.skipUntil);
     // Cancelling the returned stream (the consumer is gone) stops everything, reconnects included.
     const cancelled = new AbortController();
-    const requestSignal = signal ? AbortSignal.any([signal, cancelled.signal]) : cancelled.signal;
+    const requestSignal = signal ? anySignal([signal, cancelled.signal]) : cancelled.signal;
     this.setPhase("streaming");
 
     const nextChunk = async (): Promise<UIMessageChunk | null> => {
@@ -413,7 +414,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
       return await this.client.stream(state.sessionId, {
         cursor: state.cursorText,
         runId: state.runId,
-        signal: AbortSignal.any([signal, attempt.signal]),
+        signal: anySignal([signal, attempt.signal]),
         ...(headers ? { headers } : {}),
       });
     } catch (error) {

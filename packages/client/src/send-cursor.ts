@@ -5,7 +5,7 @@
  */
 export const MAX_SENT_CURSOR_BYTES = 1024;
 
-const encoder = new TextEncoder();
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 /**
  * How to send an event id back to the server byte-exact (the EventSource rules send the

@@ -32,6 +32,8 @@ export class FakeNetwork {
   private isDown = false;
   /** The next this-many history requests answer 503. */
   failHistory = 0;
+  /** Earlier turns of the session, stored before this one. */
+  earlier: UIMessage[] = [];
 
   /** Starts the turn elsewhere (another tab sent the prompt). */
   startTurn(): void {
@@ -77,8 +79,9 @@ export class FakeNetwork {
 
   /** The transcript the server stores once the turn ended. */
   history(): UIMessage[] {
-    const messages: UIMessage[] = [];
-    if (this.running || this.ended) {
+    // The active run's rows are hidden until it ends (§3 History).
+    const messages: UIMessage[] = [...this.earlier];
+    if (this.ended) {
       messages.push({ id: "u1", role: "user", parts: [{ type: "text", text: "tell me" }] });
     }
     if (this.ended) {

@@ -249,4 +249,30 @@ describe("ReplaySession never gives up on a running turn (§7)", () => {
     await run(2000);
     expect(bubbleText(chat.messages)).toBe("hello ");
   });
+
+  it("a reader that opens mid-turn sees the earlier turns at once, in front of the live prompt and bubble", async () => {
+    const net = new FakeNetwork();
+    net.earlier = [
+      { id: "u0", role: "user", parts: [{ type: "text", text: "before" }] },
+      { id: "a0", role: "assistant", parts: [{ type: "text", text: "earlier answer", state: "done" }] },
+    ];
+    net.startTurn();
+    net.delta("live ");
+    const session = new ReplaySession({
+      sessionId: net.sessionId,
+      fetch: net.fetch,
+      connectivity: new ManualConnectivity(),
+      pollStatus: true,
+    });
+    sessions.push(session);
+    const chat = new ReplayChat(session.chatInit());
+    session.bindChat(chat);
+    await run(100);
+    expect(chat.status).toBe("streaming");
+    expect(chat.messages.map((message) => message.id)).toEqual(["u0", "a0", "u1", bubbleId("s1", "r1")]);
+    expect(bubbleText(chat.messages)).toBe("earlier answerlive ");
+    net.endTurn();
+    await run(5000);
+    expect(chat.messages).toEqual(net.history());
+  });
 });

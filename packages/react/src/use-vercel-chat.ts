@@ -139,8 +139,10 @@ export function useVercelChat(options: UseVercelChatOptions): UseVercelChatResul
   );
 
   // This tab's own send started or ended a turn: poll now instead of at the idle interval.
+  // Not on an error: after a lost connection the next regular poll is the news that
+  // re-attaches (§7), not an echo of this tab's own failure.
   useEffect(() => {
-    if (helpers.status !== "submitted") void refetchStatus.current?.();
+    if (helpers.status === "streaming" || helpers.status === "ready") void refetchStatus.current?.();
   }, [helpers.status]);
 
   // Every poll's answer, unchanged ones too (each may re-attach a run still active), and

@@ -184,6 +184,26 @@ describe("regressions reported against other stacks", () => {
     expect(result.current.status).toBe("ready");
   });
 
+  it("an observer opened mid-turn sees the session's earlier turns at once, before the live prompt and bubble", async () => {
+    const server = await startReplayServer();
+    const sessionId = await server.createSession();
+    await startElsewhere(server, sessionId, "first turn [[words=5]]");
+    await server.waitUntilSettled(sessionId);
+    const earlier = await server.history(sessionId);
+    expect(earlier).toHaveLength(2);
+    const turn = startElsewhere(server, sessionId, "second turn [[words=200]] [[delay=10]]");
+    await waitFor(async () => expect((await server.status(sessionId)).turn_status).toBe("running"));
+    const { result } = mount(server, sessionId);
+    await waitFor(() => {
+      expect(result.current.status).toBe("streaming");
+      expect(result.current.messages.slice(0, 2)).toEqual(earlier);
+      expect(result.current.messages).toHaveLength(4);
+    });
+    await turn;
+    const history = await settledHistory(server, sessionId);
+    await waitFor(() => expect(result.current.messages).toEqual(history), { timeout: 10_000 });
+  });
+
   it("4. an observer that joins mid reasoning or mid tool input never gets a part's delta without its start", async () => {
     const server = await startReplayServer();
     const sessionId = await server.createSession();
