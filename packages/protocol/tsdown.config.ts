@@ -1,9 +1,15 @@
 import { defineConfig } from "tsdown";
 
+// ESM (.mjs) and CommonJS (.cjs) with their own declarations (.d.mts, .d.cts), source maps
+// and declaration maps. package.json's exports (and publishConfig.exports) point at them.
+// The maps point into src/, which is published too, instead of embedding the sources.
 export default defineConfig({
   entry: ["src/index.ts"],
-  format: "esm",
-  dts: true,
+  format: ["esm", "cjs"],
+  fixedExtension: true,
+  dts: { sourcemap: true },
+  sourcemap: true,
+  outputOptions: { sourcemapExcludeSources: true },
   clean: true,
   platform: "neutral",
 });

@@ -35,9 +35,9 @@ export interface AdapterState {
 }
 
 /** The state before the first entry of a turn. */
-export const INITIAL_ADAPTER_STATE: AdapterState = Object.freeze({
-  openParts: Object.freeze([]) as readonly OpenPart[],
-  toolCalls: Object.freeze({}),
+export const INITIAL_ADAPTER_STATE: AdapterState = /* @__PURE__ */ Object.freeze({
+  openParts: /* @__PURE__ */ Object.freeze([]) as readonly OpenPart[],
+  toolCalls: /* @__PURE__ */ Object.freeze({}),
 });
 
 /** Result of folding one entry. */

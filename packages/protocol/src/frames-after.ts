@@ -1,7 +1,7 @@
 import { compareEntryIds, type EventCursor } from "./event-id";
 import type { Frame } from "./ui-message-chunk";
 
-const NO_FRAMES: readonly Frame[] = Object.freeze([]);
+const NO_FRAMES: readonly Frame[] = /* @__PURE__ */ Object.freeze([]);
 
 /**
  * The frames of one entry that a reader sends after `cursor` (§6 resume, §7 Cursor): the one

@@ -15,7 +15,7 @@ export const SSE_KEEPALIVE = ": keepalive\n\n";
  * `finish` then `[DONE]`: how a response that reached its stopping end marker ends (§5), and
  * on its own the whole body of a finish-only answer (§6).
  */
-export const SSE_FINISH = `data: ${JSON.stringify({ type: "finish" } satisfies UIMessageChunk)}\n\n${SSE_DONE}`;
+export const SSE_FINISH = `data: ${/* @__PURE__ */ JSON.stringify({ type: "finish" } satisfies UIMessageChunk)}\n\n${SSE_DONE}`;
 
 /** One SSE event: an `id:` line when `id` is given, `data:` lines when `data` is given. */
 export interface SseEvent {

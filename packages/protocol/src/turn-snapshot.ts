@@ -135,62 +135,70 @@ export function snapshotFrames(snapshot: TurnSnapshot): Frame[] {
   }));
 }
 
-const openPartSchema = z.union([
-  z.object({ kind: z.enum(["text", "reasoning"]), index: z.number().int(), id: z.string() }),
-  z.object({
-    kind: z.literal("tool"),
-    index: z.number().int(),
-    toolCallId: z.string(),
-    toolName: z.string(),
-  }),
-]);
+// Every schema is built inside a `/* @__PURE__ */` IIFE: bundlers then drop the ones an app
+// never uses (and zod with them) instead of running zod at module load.
+
+const openPartSchema = /* @__PURE__ */ (() =>
+  z.union([
+    z.object({ kind: z.enum(["text", "reasoning"]), index: z.number().int(), id: z.string() }),
+    z.object({
+      kind: z.literal("tool"),
+      index: z.number().int(),
+      toolCallId: z.string(),
+      toolName: z.string(),
+    }),
+  ]))();
 
 /** Schema of a stored adapter state (validated when a store reads one back). */
-export const adapterStateSchema: z.ZodType<AdapterState> = z.object({
-  openParts: z.array(openPartSchema),
-  toolCalls: z.record(
-    z.string(),
-    z.object({ toolName: z.string(), inputEmitted: z.boolean(), cachedInput: z.json().optional() }),
-  ),
-}) as z.ZodType<AdapterState>;
-
-const id = z.string();
-/** Schema of the chunks the adapter emits (the {@link UIMessageChunk} subset). */
-export const replayChunkSchema: z.ZodType<UIMessageChunk> = z.union([
-  z.object({ type: z.literal("start"), messageId: id.optional() }),
-  z.object({ type: z.literal("finish") }),
-  z.object({ type: z.enum(["text-start", "text-end", "reasoning-start", "reasoning-end"]), id }),
-  z.object({ type: z.enum(["text-delta", "reasoning-delta"]), id, delta: z.string() }),
-  z.object({ type: z.literal("tool-input-start"), toolCallId: id, toolName: id }),
-  z.object({ type: z.literal("tool-input-delta"), toolCallId: id, inputTextDelta: z.string() }),
-  z.object({ type: z.literal("tool-input-available"), toolCallId: id, toolName: id, input: z.unknown() }),
-  z.object({ type: z.literal("tool-output-available"), toolCallId: id, output: z.unknown() }),
-  z.object({ type: z.literal("tool-output-error"), toolCallId: id, errorText: z.string() }),
-  z.object({ type: z.literal("tool-output-denied"), toolCallId: id }),
-  z.object({ type: z.literal("tool-approval-request"), approvalId: id, toolCallId: id }),
+export const adapterStateSchema: z.ZodType<AdapterState> = /* @__PURE__ */ (() =>
   z.object({
-    type: z.literal("tool-approval-response"),
-    approvalId: id,
-    approved: z.boolean(),
-    reason: z.string().optional(),
-  }),
-  z.object({ type: z.templateLiteral(["data-", z.string()]), id, data: z.unknown() }),
-  z.object({ type: z.literal("error"), errorText: z.string() }),
-]) as z.ZodType<UIMessageChunk>;
+    openParts: z.array(openPartSchema),
+    toolCalls: z.record(
+      z.string(),
+      z.object({ toolName: z.string(), inputEmitted: z.boolean(), cachedInput: z.json().optional() }),
+    ),
+  }) as z.ZodType<AdapterState>)();
 
-const endEntrySchema = z.object({
-  type: z.literal("end"),
-  reason: z.enum(["pause", "final"]),
-  phase: z.number().int().nonnegative(),
-});
+const id = /* @__PURE__ */ (() => z.string())();
+/** Schema of the chunks the adapter emits (the {@link UIMessageChunk} subset). */
+export const replayChunkSchema: z.ZodType<UIMessageChunk> = /* @__PURE__ */ (() =>
+  z.union([
+    z.object({ type: z.literal("start"), messageId: id.optional() }),
+    z.object({ type: z.literal("finish") }),
+    z.object({ type: z.enum(["text-start", "text-end", "reasoning-start", "reasoning-end"]), id }),
+    z.object({ type: z.enum(["text-delta", "reasoning-delta"]), id, delta: z.string() }),
+    z.object({ type: z.literal("tool-input-start"), toolCallId: id, toolName: id }),
+    z.object({ type: z.literal("tool-input-delta"), toolCallId: id, inputTextDelta: z.string() }),
+    z.object({ type: z.literal("tool-input-available"), toolCallId: id, toolName: id, input: z.unknown() }),
+    z.object({ type: z.literal("tool-output-available"), toolCallId: id, output: z.unknown() }),
+    z.object({ type: z.literal("tool-output-error"), toolCallId: id, errorText: z.string() }),
+    z.object({ type: z.literal("tool-output-denied"), toolCallId: id }),
+    z.object({ type: z.literal("tool-approval-request"), approvalId: id, toolCallId: id }),
+    z.object({
+      type: z.literal("tool-approval-response"),
+      approvalId: id,
+      approved: z.boolean(),
+      reason: z.string().optional(),
+    }),
+    z.object({ type: z.templateLiteral(["data-", z.string()]), id, data: z.unknown() }),
+    z.object({ type: z.literal("error"), errorText: z.string() }),
+  ]) as z.ZodType<UIMessageChunk>)();
+
+const endEntrySchema = /* @__PURE__ */ (() =>
+  z.object({
+    type: z.literal("end"),
+    reason: z.enum(["pause", "final"]),
+    phase: z.number().int().nonnegative(),
+  }))();
 
 /** Schema of a stored snapshot's fixed fields (its chunks are validated per segment). */
-export const snapshotHeadSchema = z.object({
-  entryId: z.string().regex(/^\d+-\d+$/),
-  state: adapterStateSchema,
-  phase: z.number().int().nonnegative(),
-  end: endEntrySchema.nullable(),
-});
+export const snapshotHeadSchema = /* @__PURE__ */ (() =>
+  z.object({
+    entryId: z.string().regex(/^\d+-\d+$/),
+    state: adapterStateSchema,
+    phase: z.number().int().nonnegative(),
+    end: endEntrySchema.nullable(),
+  }))();
 
 /** Schema of one stored segment of snapshot chunks. */
-export const snapshotSegmentSchema = z.array(replayChunkSchema);
+export const snapshotSegmentSchema = /* @__PURE__ */ (() => z.array(replayChunkSchema))();

@@ -1,10 +1,13 @@
 import { z } from "zod";
 
+// Every schema is built inside a `/* @__PURE__ */` IIFE: bundlers then drop the ones an app
+// never uses (and zod with them) instead of running zod at module load.
+
 /** The lifecycle states of a session's turn (§2). */
 export const TURN_STATUSES = ["idle", "running", "waiting_for_approval", "stopped", "failed"] as const;
 
 /** Schema of a turn state. */
-export const turnStatusSchema = z.enum(TURN_STATUSES);
+export const turnStatusSchema = /* @__PURE__ */ (() => z.enum(TURN_STATUSES))();
 
 /** One of `idle | running | waiting_for_approval | stopped | failed`. */
 export type TurnStatus = z.infer<typeof turnStatusSchema>;
@@ -15,13 +18,14 @@ export function isActiveTurnStatus(status: TurnStatus): boolean {
 }
 
 /** Schema of `GET /api/sessions/:id/status` (§3), wire names as the protocol spells them. */
-export const sessionStatusSchema = z.object({
-  turn_status: turnStatusSchema,
-  curr_run_id: z.string().nullable(),
-  prompt: z.string().nullable(),
-  prompt_message_id: z.string().nullable(),
-  version: z.number().int().nonnegative(),
-});
+export const sessionStatusSchema = /* @__PURE__ */ (() =>
+  z.object({
+    turn_status: turnStatusSchema,
+    curr_run_id: z.string().nullable(),
+    prompt: z.string().nullable(),
+    prompt_message_id: z.string().nullable(),
+    version: z.number().int().nonnegative(),
+  }))();
 
 /** The status payload: cheap to poll, never loads history. */
 export type SessionStatus = z.infer<typeof sessionStatusSchema>;
