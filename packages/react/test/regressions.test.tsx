@@ -132,8 +132,8 @@ describe("regressions reported against other stacks", () => {
 
   /**
    * A POST body that closes cleanly after 600 bytes without finish (a platform cap), then a
-   * dead network for `/stream` until `network.up`; bounded retries, no status polls but
-   * the ones the test asks for.
+   * dead network for `/stream` and `/status` until `network.up`; bounded retries, no status
+   * polls but the ones the test asks for.
    */
   async function cappedThenOffline() {
     const server = await startReplayServer();
@@ -144,7 +144,10 @@ describe("regressions reported against other stacks", () => {
       statusIntervals: { active: 3_600_000, idle: 3_600_000 },
       fetch: async (input, init) => {
         const url = String(input);
-        if (!network.up && url.includes("/stream")) throw new TypeError("fetch failed");
+        // Down means down: a status poll racing the failure must not bring news either.
+        if (!network.up && (url.includes("/stream") || url.includes("/status"))) {
+          throw new TypeError("fetch failed");
+        }
         const response = await server.fetch(input, init);
         if (!url.endsWith("/messages")) return response;
         const bytes = new Uint8Array(await response.arrayBuffer()).slice(0, 600);
@@ -152,6 +155,9 @@ describe("regressions reported against other stacks", () => {
         return new Response(bytes, { status: response.status, headers: response.headers });
       },
     });
+    // The first status answer is in before anything fails: a late one (requested before the
+    // outage, answered after it) would be news and re-attach at once.
+    await waitFor(() => expect(view.result.current.sessionStatus.data?.turnStatus).toBe("idle"));
     return { server, sessionId, network, result: view.result };
   }
 
