@@ -153,6 +153,25 @@ describe("createScriptedModel through streamText", () => {
     expect((await result.finalStep).response.messages.map((message) => message.role)).toEqual(["assistant"]);
   });
 
+  it("reasons anew after a tool result: the second step's reasoning is new text, never a repeat", async () => {
+    const { parts } = await collect({
+      model,
+      prompt: "Find cats [[tool=search]] [[reasoning=12]] [[words=4]]",
+      tools: { search: searchTool([]) },
+      stopWhen: stepCountIs(3),
+    });
+    const steps: string[][] = [];
+    for (const part of parts) {
+      if (part.type === "start-step") steps.push([]);
+      if (part.type === "reasoning-delta") steps.at(-1)?.push(part.text);
+    }
+    expect(steps).toHaveLength(2);
+    const [first, second] = steps.map((deltas) => deltas.join(""));
+    expect(wordCount(first ?? "")).toBe(12);
+    expect(wordCount(second ?? "")).toBe(12);
+    expect(second).not.toBe(first);
+  });
+
   it("reports a throwing tool as tool-error and answers that the tool failed", async () => {
     const failing = tool({
       inputSchema: z.object({ query: z.string() }),

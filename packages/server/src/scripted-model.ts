@@ -181,10 +181,13 @@ function contentParts(
 ): LanguageModelV4StreamPart[] {
   const { chunkChars, reasoningWords, words } = directives;
   const tag = seed.toString(36);
+  // After a tool result the model reasons about the result: new words under a new part id,
+  // never the first step's reasoning again.
+  const afterTool = toolResult !== undefined;
   const reasoning = blockParts(
     "reasoning",
-    `rsn-${tag}`,
-    loremWords(seed ^ 0x5bd1e995, reasoningWords),
+    afterTool ? `rsn2-${tag}` : `rsn-${tag}`,
+    loremWords(afterTool ? seed ^ 0x2545f491 : seed ^ 0x5bd1e995, reasoningWords),
     chunkChars,
   );
   if (toolName !== undefined) return [...reasoning, ...toolCallParts(toolName, `call_${tag}`, text)];
