@@ -24,12 +24,16 @@ const queryClient = new QueryClient({
   },
 });
 
+const registry = new SessionRegistry(browserStorage());
+// A chat created in another tab shows up in this tab's list at once.
+registry.syncAcrossTabs(window);
+
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root element");
 createRoot(root).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
-      <App registry={new SessionRegistry(browserStorage())} />
+      <App registry={registry} />
     </QueryClientProvider>
   </StrictMode>,
 );

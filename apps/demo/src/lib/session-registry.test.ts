@@ -32,4 +32,23 @@ describe("SessionRegistry", () => {
     expect(new SessionRegistry(memoryStorage('[{"id":1}]')).getSnapshot()).toEqual([]);
     expect(new SessionRegistry(null).getSnapshot()).toEqual([]);
   });
+
+  it("follows another tab's changes through the storage event", () => {
+    const shared = memoryStorage();
+    const here = new SessionRegistry(shared);
+    const there = new SessionRegistry(shared);
+    const window = new EventTarget();
+    const stop = here.syncAcrossTabs(window);
+    let notified = 0;
+    here.subscribe(() => notified++);
+    there.add(chat("7"));
+    window.dispatchEvent(Object.assign(new Event("storage"), { key: "chat-replay-demo:sessions" }));
+    expect(here.getSnapshot()).toEqual([chat("7")]);
+    expect(notified).toBe(1);
+    // The same list again (another key, or no change) notifies nobody.
+    window.dispatchEvent(Object.assign(new Event("storage"), { key: "other" }));
+    window.dispatchEvent(Object.assign(new Event("storage"), { key: "chat-replay-demo:sessions" }));
+    expect(notified).toBe(1);
+    stop();
+  });
 });

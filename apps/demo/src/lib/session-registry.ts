@@ -48,6 +48,22 @@ export class SessionRegistry {
   /** The sessions, newest first; a new array only when the list changed. */
   readonly getSnapshot = (): readonly SessionSummary[] => this.sessions;
 
+  /**
+   * Follows changes other tabs make (the browser's `storage` event fires in every other tab
+   * of the origin): call with `window`; returns the unsubscribe.
+   */
+  syncAcrossTabs(target: Pick<Window, "addEventListener" | "removeEventListener">): () => void {
+    const onStorage = (event: StorageEvent) => {
+      if (event.key !== STORAGE_KEY && event.key !== null) return;
+      const next = readSessions(this.storage);
+      if (JSON.stringify(next) === JSON.stringify(this.sessions)) return;
+      this.sessions = next;
+      for (const listener of this.listeners) listener();
+    };
+    target.addEventListener("storage", onStorage);
+    return () => target.removeEventListener("storage", onStorage);
+  }
+
   private write(next: readonly SessionSummary[]): void {
     this.sessions = next;
     try {
