@@ -222,7 +222,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
     const signal = options.abortSignal ?? new AbortController().signal;
     const connected = await this.connect(state, signal, { initial: true, headers: options.headers });
     if (connected === null) return null;
-    return this.follow(connected, state, options.abortSignal);
+    return this.follow(connected, state, options.abortSignal, this.resumeStreamIsReplay);
   }
 
   /** Releases listeners; in-flight streams end with their abort signals. */
@@ -243,6 +243,7 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
     first: Connected,
     state: FollowState,
     signal: AbortSignal | undefined,
+    holdStart = false,
   ): ReadableStream<UIMessageChunk> {
     let reader = first.response.body?.getReader() ?? null;
     let frames = new FrameGroups(first.skipUntil);
@@ -282,11 +283,37 @@ export class ReplayTransport implements ChatTransport<UIMessage> {
       }
     };
 
+    // A replay the AI SDK resets on (§7 replay rebuild): `start` empties the bubble, so it
+    // waits for the first chunk after it and both go over in one turn of the event loop,
+    // and the page never renders the emptied bubble while the replay's content is on its way.
+    let heldStart: UIMessageChunk | null = null;
+    let after: { chunk: UIMessageChunk | null } | null = null;
+    const nextWithStart = async (): Promise<UIMessageChunk | null> => {
+      if (after) {
+        const { chunk } = after;
+        after = null;
+        return chunk;
+      }
+      for (;;) {
+        const chunk = await nextChunk();
+        if (holdStart && chunk?.type === "start") {
+          holdStart = false;
+          heldStart = chunk;
+          continue;
+        }
+        if (heldStart === null) return chunk;
+        const start = heldStart;
+        heldStart = null;
+        after = { chunk };
+        return start;
+      }
+    };
+
     return new ReadableStream<UIMessageChunk>(
       {
         pull: async (controller) => {
           try {
-            const chunk = await nextChunk();
+            const chunk = await nextWithStart();
             if (chunk) controller.enqueue(chunk);
             else {
               this.setPhase("idle");

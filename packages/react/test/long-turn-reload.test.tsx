@@ -74,12 +74,41 @@ function heldModel(holdAt: number) {
  * prompt, computed without the replay server. The scripted model seeds on the prompt
  * without its directives, so a tool turn's final answer is the plain prompt's answer.
  */
-async function expectedAnswer(prompt: string): Promise<{ text: string; reasoning: string }> {
+async function expectedAnswer(
+  prompt: string,
+): Promise<{ text: string; reasoning: string; reasoningAfterTool: string }> {
   const model = createScriptedModel({ defaults: { delayMs: 0 } });
-  const { content } = await generateText({ model, prompt: prompt.replace("[[approval]]", "") });
-  const join = (type: "text" | "reasoning") =>
-    content.flatMap((part) => (part.type === type ? [part.text] : [])).join("");
-  return { text: join("text"), reasoning: join("reasoning") };
+  const plain = prompt.replace("[[approval]]", "");
+  const { content } = await generateText({ model, prompt: plain });
+  const join = (parts: typeof content, type: "text" | "reasoning") =>
+    parts.flatMap((part) => (part.type === type ? [part.text] : [])).join("");
+  // After a tool result the scripted model reasons anew (new words, never a repeat).
+  const afterTool = await generateText({
+    model,
+    messages: [
+      { role: "user", content: plain },
+      {
+        role: "assistant",
+        content: [{ type: "tool-call", toolCallId: "c1", toolName: "approve_action", input: {} }],
+      },
+      {
+        role: "tool",
+        content: [
+          {
+            type: "tool-result",
+            toolCallId: "c1",
+            toolName: "approve_action",
+            output: { type: "json", value: {} },
+          },
+        ],
+      },
+    ],
+  });
+  return {
+    text: join(content, "text"),
+    reasoning: join(content, "reasoning"),
+    reasoningAfterTool: join(afterTool.content, "reasoning"),
+  };
 }
 
 const partsText = (message: UIMessage | undefined, type: "text" | "reasoning") =>
@@ -138,11 +167,17 @@ function expectWholeAnswerOnce(messages: UIMessage[], history: UIMessage[], expe
 }
 
 /** Every render shows a prefix of the answer: nothing duplicated or garbled at any time. */
-function expectEveryRenderAPrefix(renders: readonly Render[], expected: { text: string; reasoning: string }) {
+function expectEveryRenderAPrefix(
+  renders: readonly Render[],
+  expected: { text: string; reasoning: string; reasoningAfterTool: string },
+) {
   const wrong = renders.findIndex(
     (render) =>
       !expected.text.startsWith(render.text) ||
-      render.reasoning.some((reasoning) => !expected.reasoning.startsWith(reasoning)),
+      render.reasoning.some(
+        (reasoning, index) =>
+          !(index === 0 ? expected.reasoning : expected.reasoningAfterTool).startsWith(reasoning),
+      ),
   );
   expect(wrong, `render ${wrong} shows more than a prefix of the answer`).toBe(-1);
 }
@@ -308,8 +343,9 @@ function describeLongTurnHook(
         expectWholeAnswerOnce(page.result.current.messages, history, expected.text);
         expect(partsText(assistants(page.result.current.messages)[0], "reasoning")).toEqual([
           expected.reasoning,
-          expected.reasoning,
+          expected.reasoningAfterTool,
         ]);
+        expect(expected.reasoningAfterTool).not.toBe(expected.reasoning);
         expect(page.result.current.connection.staleCursors).toBe(1);
         expectEveryRenderAPrefix(page.renders, expected);
       } finally {
