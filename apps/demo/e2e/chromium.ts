@@ -1,55 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
+import { type ChromiumSession, launchChromium as launch } from "@chat-replay/test-fixture";
 
-/** Debian's Chromium (`.ci/ensure-chromium.sh` installs it); never a downloaded browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+export type { ChromiumSession };
 
-/**
- * Flags for a quiet headless Chromium on a machine with no network beyond loopback: without
- * the background-networking ones it floods the closed network with refused connections.
- */
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/** A Chromium context on a fresh profile directory, and how to dispose of both. */
-export interface ChromiumSession {
-  readonly context: BrowserContext;
-  close(): Promise<void>;
-}
-
-/**
- * Launches Debian's Chromium through playwright-core with a fresh user-data-dir.
- * @example
- * const { context, close } = await launchChromium();
- */
-export async function launchChromium(): Promise<ChromiumSession> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: run \`bash .ci/ensure-chromium.sh\` (Debian's chromium package).`,
-    );
-  }
-  const profile = mkdtempSync(join(tmpdir(), "chat-replay-e2e-"));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: FLAGS,
-    viewport: { width: 1360, height: 900 },
-  });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
+/** The shared launcher at the demo's desktop viewport. */
+export function launchChromium(): Promise<ChromiumSession> {
+  return launch({ viewport: { width: 1360, height: 900 } });
 }

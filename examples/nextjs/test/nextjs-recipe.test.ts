@@ -1,8 +1,7 @@
-import { ChaosProxy } from "@chat-replay/test-fixture";
+import { ChaosProxy, launchChromium } from "@chat-replay/test-fixture";
 import type { UIMessage } from "ai";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./chromium";
 import { type NextServer, startNext } from "./next-start";
 
 /**

@@ -1,4 +1,5 @@
 export * from "./chaos-proxy";
+export * from "./chromium";
 export * from "./long-schedules";
 export * from "./redis-stores-or-skip";
 export * from "./server-fixture";
