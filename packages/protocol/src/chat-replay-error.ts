@@ -28,6 +28,7 @@ export type ChatReplayErrorCode =
   | "method_not_allowed"
   | "invalid_options"
   | "body_consumed"
+  | "schema_mismatch"
   | "internal";
 
 /**

@@ -108,11 +108,13 @@ export class MemorySessionStore implements SessionStore {
    * (claim keys containing `:<id>:`, as in `end:<session>:<run>`).
    */
   async deleteSession(id: string): Promise<SessionRecord | null> {
+    // Claims go even without a session here: as the live store of a history store (Postgres)
+    // this store holds a session's claims but never the session.
+    const marker = `:${id}:`;
+    for (const key of this.claims.keys()) if (key.includes(marker)) this.claims.delete(key);
     const slot = this.liveSlot(id);
     if (!slot) return null;
     this.removeSession(id);
-    const marker = `:${id}:`;
-    for (const key of this.claims.keys()) if (key.includes(marker)) this.claims.delete(key);
     return slot.record;
   }
 

@@ -70,6 +70,23 @@ export interface HistoryRow {
   readonly runId: string | null;
 }
 
+/** What `getHistoryPage` reads: the newest `limit` turns before `before` (§3 History pages). */
+export interface HistoryPageQuery {
+  /** Turns per page: the rows of one run id are one turn; an untagged row is a turn alone. */
+  readonly limit: number;
+  /** Opaque cursor from a previous page's `before`; null for the newest page. */
+  readonly before: string | null;
+  /** The active run, whose rows are hidden (§3); null when no turn is active. */
+  readonly hideRunId: string | null;
+}
+
+/** One page of history, oldest row first. */
+export interface HistoryPage {
+  readonly rows: HistoryRow[];
+  /** Cursor of the next older page, or null when this page reaches the first row. */
+  readonly before: string | null;
+}
+
 /**
  * The session store port: sessions, runs, history, the active prompt and turn leases.
  * Every transition is a compare-and-set on the run or stream id, so a stale writer can
@@ -112,6 +129,22 @@ export interface SessionStore {
   upsertHistory(sessionId: string, rows: readonly HistoryRow[]): Promise<void>;
   /** Every history row, in order. */
   getHistory(sessionId: string): Promise<HistoryRow[]>;
+  /**
+   * Optional: `finalizeTurn` and `upsertHistory(rows)` in one transaction, the rows stored only
+   * if the compare-and-clear succeeds, so history never holds a finished turn without its
+   * answer. Stores without it get `upsertHistory` then `finalizeTurn` (§2, §3 History).
+   */
+  finalizeTurnWithHistory?(
+    sessionId: string,
+    runId: string,
+    status: TurnStatus,
+    rows: readonly HistoryRow[],
+  ): Promise<boolean>;
+  /**
+   * Optional: a page of history computed by the store (an index instead of every row);
+   * stores without it are paged from `getHistory` by `pageHistory`.
+   */
+  getHistoryPage?(sessionId: string, query: HistoryPageQuery): Promise<HistoryPage>;
   /** SET-NX with expiry, for continuation dedupe (§3): true if this caller claimed `key`. */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
   /** Whether a claim is still held. */

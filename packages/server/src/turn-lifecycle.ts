@@ -68,22 +68,35 @@ const CLOSING_ENTRY_ID = "18446744073709551615-18446744073709551615";
 const HISTORY_ATTEMPTS = 4;
 
 /**
- * Stores the turn's assistant message, retrying with backoff. Returns false (after logging)
- * if every attempt failed: the caller then keeps the buffer, the only copy left.
+ * Stores the turn's assistant message, retrying with backoff: `stored`, or `finalized` when
+ * `finalStatus` is given and the store ends the turn in the same transaction
+ * (`finalizeTurnWithHistory`, e.g. Postgres). `failed` (after logging) if every attempt
+ * failed: the caller then keeps the buffer, the only copy left.
  */
-async function storeTurnMessage(ctx: ReplayContext, turn: TurnRef, closing: EndEntry): Promise<boolean> {
+async function storeTurnMessage(
+  ctx: ReplayContext,
+  turn: TurnRef,
+  closing: EndEntry,
+  finalStatus?: TurnStatus,
+): Promise<"stored" | "finalized" | "failed"> {
+  const store = ctx.sessionStore;
   for (let attempt = 1; ; attempt++) {
     try {
       const message = await assembleTurnMessage(ctx, turn, closing);
-      if (message) await ctx.sessionStore.upsertHistory(turn.sessionId, [{ message, runId: turn.runId }]);
-      return true;
+      const rows = message ? [{ message, runId: turn.runId }] : [];
+      if (finalStatus !== undefined && store.finalizeTurnWithHistory) {
+        await store.finalizeTurnWithHistory(turn.sessionId, turn.runId, finalStatus, rows);
+        return "finalized";
+      }
+      if (rows.length > 0) await store.upsertHistory(turn.sessionId, rows);
+      return "stored";
     } catch (error) {
       if (attempt >= HISTORY_ATTEMPTS) {
         console.error(
           `chat-replay: could not store the history of run ${turn.runId} after ${attempt} attempts; its buffer is kept`,
           error,
         );
-        return false;
+        return "failed";
       }
       await new Promise((resolve) => setTimeout(resolve, ctx.historyRetryMs * 2 ** (attempt - 1)));
     }
@@ -95,7 +108,8 @@ async function storeTurnMessage(ctx: ReplayContext, turn: TurnRef, closing: EndE
  * matters: the projection changes before the end marker becomes visible, so a client that
  * acts on `finish` (sends the next prompt, reads history) never finds the turn still
  * active. So: the given entries → history rows (still hidden) → compare-and-clear, which
- * reveals them all at once (§2, §3) → the single `final` end → the buffer TTL (only here,
+ * reveals them all at once (§2, §3; one transaction where the store has
+ * `finalizeTurnWithHistory`) → the single `final` end → the buffer TTL (only here,
  * §4). A crash after the clear leaves readers without an end: they notice on their next
  * idle check (the run is no longer current) and drop, so clients reconnect and finish.
  * Returns false if someone else ended it.
@@ -111,11 +125,11 @@ export async function endTurn(
   const key = ctx.streamKey(turn.sessionId, turn.streamId);
   const end: EndEntry = { type: "end", reason: "final", phase: turn.phase };
   for (const entry of entries) await ctx.streamStore.append(key, entry);
-  const stored = await storeTurnMessage(ctx, turn, end);
-  await ctx.sessionStore.finalizeTurn(turn.sessionId, turn.runId, status);
+  const stored = await storeTurnMessage(ctx, turn, end, status);
+  if (stored !== "finalized") await ctx.sessionStore.finalizeTurn(turn.sessionId, turn.runId, status);
   await ctx.streamStore.append(key, end);
   // §3: the buffer is kept until history is written; without history it is the only copy.
-  if (stored) await ctx.streamStore.expire(key, ctx.bufferTtlMs);
+  if (stored !== "failed") await ctx.streamStore.expire(key, ctx.bufferTtlMs);
   return true;
 }
 

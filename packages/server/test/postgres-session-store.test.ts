@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { MemorySessionStore } from "../src/memory-session-store";
+import { createPostgresHistory } from "../src/postgres/create-postgres-history";
+import { PostgresSessionStore } from "../src/postgres/postgres-session-store";
+import { RedisSessionStore } from "../src/redis-session-store";
+import { describeWithPostgres } from "./postgres-env";
+import { deleteKeys, redisUrl, uniquePrefix } from "./redis-env";
+import { describeSessionStoreConformance } from "./session-store-conformance";
+
+describeWithPostgres("PostgresSessionStore", (db) => {
+  // History in Postgres, live state (claims, hit counters) in process memory, on one clock.
+  describeSessionStoreConformance(
+    "PostgresSessionStore + memory live store",
+    (options) =>
+      new PostgresSessionStore({
+        sql: db.connect(),
+        live: new MemorySessionStore(options.now ? { now: options.now } : {}),
+        ...options,
+      }),
+    { expiryClock: "injected" },
+  );
+
+  // The production shape: live state in Redis, whose TTLs follow Redis's own clock.
+  if (redisUrl !== null) {
+    const prefix = uniquePrefix("pg-live");
+    const url = redisUrl;
+    describeSessionStoreConformance(
+      "PostgresSessionStore + Redis live store",
+      (options) =>
+        new PostgresSessionStore({
+          sql: db.connect(),
+          live: new RedisSessionStore({ redis: url, keyPrefix: prefix, ...options }),
+          ...options,
+        }),
+      { expiryClock: "real", cleanup: async () => void (await deleteKeys(url, prefix)) },
+    );
+  }
+
+  let store: PostgresSessionStore;
+  beforeAll(async () => {
+    store = await createPostgresHistory({ url: db.url, sessionTtlMs: 0 });
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it("TTL 0 keeps a session forever: no expiry is stored", async () => {
+    const id = crypto.randomUUID();
+    await store.createSession({ id, ownerId: "o", title: "t" });
+    const [row] = await db.sql<{ expires_at: string | null }[]>`
+      SELECT expires_at FROM chat_replay_sessions WHERE id = ${id}`;
+    expect(row?.expires_at).toBeNull();
+    expect(await store.getSession(id)).not.toBeNull();
+  });
+
+  it("history rows are plain rows: one per message, tagged with the run, joinable by session and owner", async () => {
+    const id = crypto.randomUUID();
+    await store.createSession({ id, ownerId: "owner-42", title: "t" });
+    await store.upsertHistory(id, [
+      { message: { id: "p", role: "user", parts: [{ type: "text", text: "hi \u0000 there" }] }, runId: "r1" },
+      { message: { id: "a", role: "assistant", parts: [{ type: "text", text: "hello" }] }, runId: "r1" },
+    ]);
+    const rows = await db.sql<{ message_id: string; run_id: string; owner_id: string }[]>`
+      SELECT h.message_id, h.run_id, s.owner_id FROM chat_replay_history h
+      JOIN chat_replay_sessions s ON s.id = h.session_id WHERE s.id = ${id} ORDER BY h.seq`;
+    expect(rows.map((row) => ({ ...row }))).toEqual([
+      { message_id: "p", run_id: "r1", owner_id: "owner-42" },
+      { message_id: "a", run_id: "r1", owner_id: "owner-42" },
+    ]);
+    // json keeps what jsonb would refuse (a NUL escape) exactly.
+    expect((await store.getHistory(id))[0]?.message.parts).toEqual([
+      { type: "text", text: "hi \u0000 there" },
+    ]);
+  });
+
+  it("finalizeTurnWithHistory: the transition and the final rows commit together, or neither does", async () => {
+    const id = crypto.randomUUID();
+    await store.createSession({ id, ownerId: "o", title: "t" });
+    const run = {
+      runId: crypto.randomUUID(),
+      streamId: crypto.randomUUID(),
+      prompt: "q",
+      promptMessageId: "p",
+      leaseMs: 10_000,
+    };
+    await store.beginTurn(id, run);
+    const answer = { message: { id: "a", role: "assistant" as const, parts: [] }, runId: run.runId };
+    expect(await store.finalizeTurnWithHistory(id, crypto.randomUUID(), "idle", [answer])).toBe(false);
+    expect(await store.getHistory(id)).toEqual([]);
+    // A row that cannot be stored (an id Postgres refuses) rolls the transition back too.
+    const broken = {
+      message: { id: "bad\u0000id", role: "assistant" as const, parts: [] },
+      runId: run.runId,
+    };
+    await expect(store.finalizeTurnWithHistory(id, run.runId, "idle", [broken])).rejects.toThrow();
+    expect((await store.getSession(id))?.turnStatus).toBe("running");
+    expect(await store.finalizeTurnWithHistory(id, run.runId, "idle", [answer])).toBe(true);
+    expect(await store.getSession(id)).toMatchObject({ turnStatus: "idle", currRunId: null });
+    expect(await store.getHistory(id)).toEqual([answer]);
+  });
+});
