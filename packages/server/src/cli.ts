@@ -9,9 +9,16 @@ import { createRedisStores, type RedisStores } from "./redis-stores";
 import type { ReplayServerOptions } from "./replay-options";
 import { createReplayServer } from "./replay-server";
 import { createScriptedModel } from "./scripted-model";
+import {
+  HISTORY_USAGE,
+  type HistoryCliOptions,
+  historyStoreOptions,
+  migrateCommand,
+  withPostgresHistory,
+} from "./postgres/cli-postgres";
 
 /** Parsed command-line options of `chat-replay-server`; tuning fields are set only when given. */
-export interface CliOptions {
+export interface CliOptions extends HistoryCliOptions {
   readonly port: number;
   readonly host: string;
   /** Path prefix of every route (`--base-path /chat` serves `/chat/api/sessions`). */
@@ -52,6 +59,7 @@ const USAGE = `Usage: chat-replay-server [--port N] [--host HOST] [--store memor
   --redis-url URL           Redis for --store redis (default $REDIS_URL or ${DEFAULT_REDIS_URL})
   --key-prefix P            first segment of every Redis key (default chat-replay); instances
                             that share sessions use the same prefix
+${HISTORY_USAGE}
   --lease-ms N              a running turn whose runner misses heartbeats this long is failed
                             (default 10000)
   --keepalive-ms N          SSE keepalive comment after this long without frames (default 10000)
@@ -74,7 +82,9 @@ const USAGE = `Usage: chat-replay-server [--port N] [--host HOST] [--store memor
                             several instances cannot share sessions
   --allowed-origin URL      another origin allowed to write (repeatable); default: same origin only
   --cors-origin URL         a UI origin on another site: CORS with credentials (repeatable)
-  --help                    show this help`;
+  --help                    show this help
+
+chat-replay-server migrate --help: the Postgres history store's schema migrations`;
 
 const NUMERIC_FLAGS = {
   "lease-ms": "leaseMs",
@@ -106,6 +116,8 @@ export function parseCliOptions(
       store: { type: "string" },
       "redis-url": { type: "string" },
       "key-prefix": { type: "string" },
+      "history-store": { type: "string" },
+      "database-url": { type: "string" },
       secret: { type: "string" },
       "allowed-origin": { type: "string", multiple: true },
       "cors-origin": { type: "string", multiple: true },
@@ -123,6 +135,7 @@ export function parseCliOptions(
     host: values.host ?? "127.0.0.1",
     ...(values["base-path"] === undefined ? {} : { basePath: values["base-path"] }),
     ...storeOptions(values, env),
+    ...historyStoreOptions(values, env),
     ...numericOptions(values as Record<string, string | undefined>),
     ...secretOptions(values.secret ?? env.CHAT_REPLAY_SECRET),
     ...originOptions(values["allowed-origin"], values["cors-origin"]),
@@ -237,6 +250,10 @@ function serverSetup(options: CliOptions): { serverOptions: ReplayServerOptions;
 
 /** Runs the server until SIGINT/SIGTERM, then closes turns, stores and sockets cleanly. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  if (argv[0] === "migrate") {
+    process.exitCode = await migrateCommand(argv.slice(1));
+    return;
+  }
   let options: CliOptions | "help";
   try {
     options = parseCliOptions(argv);
@@ -249,7 +266,26 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     console.log(USAGE);
     return;
   }
-  const { serverOptions, redis } = serverSetup(options);
+  const { serverOptions: liveOptions, redis } = serverSetup(options);
+  let serverOptions = liveOptions;
+  if (options.databaseUrl !== undefined) {
+    try {
+      const history = await withPostgresHistory(liveOptions, {
+        databaseUrl: options.databaseUrl,
+        ...(options.sessionTtlMs === undefined ? {} : { sessionTtlMs: options.sessionTtlMs }),
+      });
+      serverOptions = history.serverOptions;
+      console.log(`history store: postgres at ${history.label}`);
+    } catch (error) {
+      // schema_mismatch says what to run; anything else (unreachable, refused) is logged whole.
+      console.error(
+        `chat-replay: cannot use the history database: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      await Promise.allSettled([liveOptions.sessionStore?.close(), liveOptions.streamStore?.close()]);
+      process.exitCode = 1;
+      return;
+    }
+  }
   if (redis) {
     console.log(`store: redis at ${redis.label}, key prefix "${redis.keyPrefix}"`);
     // Serve even when Redis is down (503 store_unavailable until it is back), but give it a moment.
