@@ -4,7 +4,7 @@ import { migratePostgres } from "../src/postgres/migrations";
 
 /**
  * Decides whether the Postgres suites run, as `redis-env.ts` does for Redis: `POSTGRES_URL`
- * (a role that may create databases) or 127.0.0.1:5432 as `postgres` answering: they run,
+ * (a role that may create databases), else 127.0.0.1:5432 as `postgres`, answering: they run,
  * each test file in a database of its own (`chat_replay_test_<random>`, dropped after).
  * Neither, outside CI: they skip with one line saying how to enable them. Neither, in CI:
  * every Postgres suite fails, because CI must exercise Postgres.
@@ -17,31 +17,25 @@ const inCi =
   process.env.CI !== "0";
 
 /** The server the suites create their databases on, or null when they skip. */
-export const postgresAdminUrl: string | null = await firstAnswering([
-  process.env.POSTGRES_URL,
-  LOCAL_POSTGRES,
-]);
+export const postgresAdminUrl: string | null = await answering(process.env.POSTGRES_URL || LOCAL_POSTGRES);
 
 if (postgresAdminUrl === null && !inCi) {
   process.stderr.write(
-    "Postgres suites skipped: no Postgres at 127.0.0.1:5432. Enable them with POSTGRES_URL=postgres://USER@HOST:PORT/postgres\n",
+    "Postgres suites skipped: no Postgres at $POSTGRES_URL or 127.0.0.1:5432. Enable them with POSTGRES_URL=postgres://USER@HOST:PORT/postgres\n",
   );
 }
 
-async function firstAnswering(urls: readonly (string | undefined)[]): Promise<string | null> {
-  for (const url of urls) {
-    if (!url) continue;
-    const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
-    try {
-      await sql`SELECT 1`;
-      return url;
-    } catch {
-      // Not answering (or refusing us): try the next, else skip/fail as documented above.
-    } finally {
-      await sql.end({ timeout: 1 });
-    }
+/** `url` if a `SELECT 1` there succeeds within 2 s, else null. */
+async function answering(url: string): Promise<string | null> {
+  const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+  try {
+    await sql`SELECT 1`;
+    return url;
+  } catch {
+    return null; // not answering (or refusing us): skip, or fail in CI, as documented above
+  } finally {
+    await sql.end({ timeout: 1 });
   }
-  return null;
 }
 
 /** A migrated database of this test file's own; `url` is set once the suite's `beforeAll` ran. */

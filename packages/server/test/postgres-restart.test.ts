@@ -5,7 +5,7 @@ import type { UIMessage } from "ai";
 import { afterEach, expect, it } from "vitest";
 import { chunksOf, readEvents, TestClient } from "./harness";
 import { describeWithPostgres } from "./postgres-env";
-import { deleteKeys, killOnExit, redisUrl, uniquePrefix } from "./redis-env";
+import { deleteKeys, describeWithRedis, killOnExit, uniquePrefix } from "./redis-env";
 
 // Real `chat-replay-server --store redis --history-store postgres` processes, killed with
 // SIGKILL (no graceful shutdown ends a turn for them) and restarted, and the Redis keys of
@@ -59,64 +59,64 @@ function clientOf(url: string, owner: TestClient): TestClient {
 const textOf = (message: UIMessage | undefined) =>
   (message?.parts ?? []).map((part) => (part.type === "text" ? part.text : "")).join("");
 
-describeWithPostgres("restart with Postgres history and Redis live state", (db) => {
-  it("every finished turn survives killing all instances and deleting every Redis key; the turn running when they died ends failed with its partial answer", async () => {
-    if (redisUrl === null) throw new Error("the restart test needs Redis too");
-    const redis = redisUrl;
-    const prefix = uniquePrefix("pg-restart");
-    const args = [
-      ...["--store", "redis", "--redis-url", redis, "--key-prefix", prefix],
-      ...["--history-store", "postgres", "--database-url", db.url],
-      ...["--lease-ms", String(LEASE_MS), "--secret", "postgres-restart-secret-0123456789"],
-    ];
-    try {
-      const [a, b] = await Promise.all([startInstance(args), startInstance(args)]);
-      const owner = new TestClient(a.url);
-      const sessionId = await owner.createSession();
-      // Three finished turns, alternating instances.
-      for (const [index, instance] of [a, b, a].entries()) {
-        const client = clientOf(instance.url, owner);
-        await readEvents(await client.send(sessionId, `turn ${index} [[words=5]]`));
-        await client.waitForStatus(sessionId, (status) => status.turn_status === "idle");
+describeWithPostgres("restart with Postgres history and Redis live state", (db) =>
+  describeWithRedis("on the Redis of the suites", (redis) => {
+    it("every finished turn survives killing all instances and deleting every Redis key; the turn running when they died ends failed with its partial answer", async () => {
+      const prefix = uniquePrefix("pg-restart");
+      const args = [
+        ...["--store", "redis", "--redis-url", redis, "--key-prefix", prefix],
+        ...["--history-store", "postgres", "--database-url", db.url],
+        ...["--lease-ms", String(LEASE_MS), "--secret", "postgres-restart-secret-0123456789"],
+      ];
+      try {
+        const [a, b] = await Promise.all([startInstance(args), startInstance(args)]);
+        const owner = new TestClient(a.url);
+        const sessionId = await owner.createSession();
+        // Three finished turns, alternating instances.
+        for (const [index, instance] of [a, b, a].entries()) {
+          const client = clientOf(instance.url, owner);
+          await readEvents(await client.send(sessionId, `turn ${index} [[words=5]]`));
+          await client.waitForStatus(sessionId, (status) => status.turn_status === "idle");
+        }
+        const finished = await clientOf(b.url, owner).history(sessionId);
+        expect(finished).toHaveLength(6);
+
+        // A long turn on B; its client has read part of the answer when every instance dies.
+        const response = await clientOf(b.url, owner).send(sessionId, "long [[words=5000]] [[delay=5]]");
+        const { events } = await readEvents(response, { stopAfter: 12 });
+        const partial = chunksOf(events)
+          .map((chunk) => (chunk.type === "text-delta" ? chunk.delta : ""))
+          .join("");
+        expect(partial.length).toBeGreaterThan(0);
+        await Promise.all([killHard(a.child), killHard(b.child)]);
+
+        // Restarted instances: the next request after the lease noticed the orphan (§2) and
+        // failed it, keeping what was streamed (from the Redis buffer) in Postgres history.
+        const [a2, b2] = await Promise.all([startInstance(args), startInstance(args)]);
+        await clientOf(a2.url, owner).waitForStatus(sessionId, (status) => status.turn_status === "failed");
+        const afterRestart = await clientOf(b2.url, owner).history(sessionId);
+        expect(afterRestart.slice(0, 6)).toEqual(finished);
+        expect(afterRestart).toHaveLength(8);
+        const failedAnswer = textOf(afterRestart[7]);
+        expect(failedAnswer.startsWith(partial)).toBe(true);
+        expect(failedAnswer).toContain("its runner was lost");
+
+        // Every Redis key of the deployment gone, every instance restarted once more.
+        await Promise.all([killHard(a2.child), killHard(b2.child)]);
+        expect(await deleteKeys(redis, prefix)).toBeGreaterThan(0);
+        const a3 = await startInstance(args);
+        const reader = clientOf(a3.url, owner);
+        expect(await reader.history(sessionId)).toEqual(afterRestart);
+        expect(await reader.status(sessionId)).toMatchObject({ turn_status: "failed", curr_run_id: null });
+        // The session goes on: a new turn after the loss of Redis.
+        await readEvents(await reader.send(sessionId, "after the flush [[words=3]]"));
+        await reader.waitForStatus(sessionId, (status) => status.turn_status === "idle");
+        const last = await reader.history(sessionId);
+        expect(last.slice(0, 8)).toEqual(afterRestart);
+        expect(last).toHaveLength(10);
+      } finally {
+        await deleteKeys(redis, prefix);
       }
-      const finished = await clientOf(b.url, owner).history(sessionId);
-      expect(finished).toHaveLength(6);
-
-      // A long turn on B; its client has read part of the answer when every instance dies.
-      const response = await clientOf(b.url, owner).send(sessionId, "long [[words=5000]] [[delay=5]]");
-      const { events } = await readEvents(response, { stopAfter: 12 });
-      const partial = chunksOf(events)
-        .map((chunk) => (chunk.type === "text-delta" ? chunk.delta : ""))
-        .join("");
-      expect(partial.length).toBeGreaterThan(0);
-      await Promise.all([killHard(a.child), killHard(b.child)]);
-
-      // Restarted instances: the next request after the lease noticed the orphan (§2) and
-      // failed it, keeping what was streamed (from the Redis buffer) in Postgres history.
-      const [a2, b2] = await Promise.all([startInstance(args), startInstance(args)]);
-      await clientOf(a2.url, owner).waitForStatus(sessionId, (status) => status.turn_status === "failed");
-      const afterRestart = await clientOf(b2.url, owner).history(sessionId);
-      expect(afterRestart.slice(0, 6)).toEqual(finished);
-      expect(afterRestart).toHaveLength(8);
-      const failedAnswer = textOf(afterRestart[7]);
-      expect(failedAnswer.startsWith(partial)).toBe(true);
-      expect(failedAnswer).toContain("its runner was lost");
-
-      // Every Redis key of the deployment gone, every instance restarted once more.
-      await Promise.all([killHard(a2.child), killHard(b2.child)]);
-      expect(await deleteKeys(redis, prefix)).toBeGreaterThan(0);
-      const a3 = await startInstance(args);
-      const reader = clientOf(a3.url, owner);
-      expect(await reader.history(sessionId)).toEqual(afterRestart);
-      expect(await reader.status(sessionId)).toMatchObject({ turn_status: "failed", curr_run_id: null });
-      // The session goes on: a new turn after the loss of Redis.
-      await readEvents(await reader.send(sessionId, "after the flush [[words=3]]"));
-      await reader.waitForStatus(sessionId, (status) => status.turn_status === "idle");
-      const last = await reader.history(sessionId);
-      expect(last.slice(0, 8)).toEqual(afterRestart);
-      expect(last).toHaveLength(10);
-    } finally {
-      await deleteKeys(redis, prefix);
-    }
-  }, 60_000);
-});
+    }, 60_000);
+  }),
+);
