@@ -18,6 +18,7 @@ import { renderTable } from "./report";
 import { clientRow } from "./rows/client";
 import { fanoutRow } from "./rows/fanout";
 import { followerRow } from "./rows/follower";
+import { historyRow } from "./rows/history";
 import { peerRow } from "./rows/peer";
 import { resumeRow } from "./rows/resume";
 import { statusRow } from "./rows/status";
@@ -42,7 +43,7 @@ if (values.help) {
 
 const quick = values.quick ?? false;
 const redisUrl = values["redis-url"] ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const selected = new Set((values.rows ?? "1,2,3,4,5,6,7").split(",").map((row) => row.trim()));
+const selected = new Set((values.rows ?? "1,2,3,4,5,6,7,8").split(",").map((row) => row.trim()));
 const resultsDir = fileURLToPath(new URL("../results/", import.meta.url));
 const startedAt = now();
 const elapsed = () => `${((now() - startedAt) / 1000).toFixed(1)} s`;
@@ -93,6 +94,7 @@ const rows: { id: string; title: string; run: (ctx: BenchContext) => Promise<Row
     { id: "5", title: "peer head-to-head", run: peerRow, redis: true },
     { id: "6", title: "client CPU and React commits", run: clientRow, redis: false },
     { id: "7", title: "status polling", run: statusRow, redis: false },
+    { id: "8", title: "history store: Postgres vs Redis", run: historyRow, redis: true },
   ];
 
 const lines: Line[] = [];
@@ -101,7 +103,7 @@ const results = ctx.results;
 try {
   for (const row of rows) {
     if (!selected.has(row.id)) continue;
-    console.log(`[${elapsed()}] row ${row.id}/7: ${row.title}`);
+    console.log(`[${elapsed()}] row ${row.id}/${rows.length}: ${row.title}`);
     if (row.redis && ctx.redisUnavailable) {
       lines.push(notMeasured(row.id, row.title, ctx.redisUnavailable));
       continue;

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { pageOfRows } from "../src/history-page";
 import { MemorySessionStore } from "../src/memory-session-store";
 import { createPostgresHistory } from "../src/postgres/create-postgres-history";
 import { PostgresSessionStore } from "../src/postgres/postgres-session-store";
 import { RedisSessionStore } from "../src/redis-session-store";
+import type { HistoryPage, HistoryRow } from "../src/session-store";
 import { describeWithPostgres } from "./postgres-env";
 import { deleteKeys, redisUrl, uniquePrefix } from "./redis-env";
 import { describeSessionStoreConformance } from "./session-store-conformance";
@@ -97,5 +99,52 @@ describeWithPostgres("PostgresSessionStore", (db) => {
     expect(await store.finalizeTurnWithHistory(id, run.runId, "idle", [answer])).toBe(true);
     expect(await store.getSession(id)).toMatchObject({ turnStatus: "idle", currRunId: null });
     expect(await store.getHistory(id)).toEqual([answer]);
+  });
+});
+
+describeWithPostgres("PostgresSessionStore history pages", (db) => {
+  it("getHistoryPage agrees with pageOfRows (the memory and Redis paging) on every limit, cursor and hidden run", async () => {
+    const store = new PostgresSessionStore({ sql: db.connect(), live: new MemorySessionStore() });
+    try {
+      const id = crypto.randomUUID();
+      await store.createSession({ id, ownerId: "o", title: "t" });
+      // Runs of 1-3 rows, untagged rows between them, a re-upsert that keeps its place.
+      const rows: HistoryRow[] = [];
+      const runs = ["r0", null, "r1", "r2", null, null, "r3", "r4", "r5"];
+      for (const [index, runId] of runs.entries()) {
+        for (let part = 0; part < (runId === null ? 1 : 1 + (index % 3)); part++) {
+          rows.push({ message: { id: `m${index}-${part}`, role: "user", parts: [] }, runId });
+        }
+      }
+      await store.upsertHistory(id, rows);
+      await store.upsertHistory(id, [{ message: { id: "m2-0", role: "user", parts: [] }, runId: "r1" }]);
+      for (const hideRunId of [null, "r5", "r3"]) {
+        for (const limit of [1, 2, 3, 5, 100]) {
+          // Follow each store's own cursors: the pages must hold the same rows.
+          const ours: string[][] = [];
+          const reference: string[][] = [];
+          let before: string | null = null;
+          do {
+            const page: HistoryPage = await store.getHistoryPage(id, { limit, before, hideRunId });
+            ours.push(page.rows.map((row) => row.message.id));
+            before = page.before;
+          } while (before !== null);
+          do {
+            const page = pageOfRows(rows, { limit, before, hideRunId });
+            reference.push(page.rows.map((row) => row.message.id));
+            before = page.before;
+          } while (before !== null);
+          expect({ hideRunId, limit, pages: ours }).toEqual({ hideRunId, limit, pages: reference });
+        }
+      }
+      expect(
+        await store.getHistoryPage(crypto.randomUUID(), { limit: 5, before: null, hideRunId: null }),
+      ).toEqual({
+        rows: [],
+        before: null,
+      });
+    } finally {
+      await store.close();
+    }
   });
 });

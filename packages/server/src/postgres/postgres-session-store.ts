@@ -275,34 +275,48 @@ export class PostgresSessionStore implements SessionStore {
   }
 
   /**
-   * §3 History pages in one query on the (session, seq) index: the newest `limit` turns
-   * below the cursor (a row's seq), the active run hidden.
+   * §3 History pages without reading the session: walks the (session, seq) index backwards
+   * from the cursor, numbering turns as it goes, and stops at the first row of turn
+   * `limit + 1` (the boundary); the page is the visible rows after it. Costs the page, not
+   * the session's length.
    */
   async getHistoryPage(sessionId: string, query: HistoryPageQuery): Promise<HistoryPage> {
     const before = query.before ?? NO_CURSOR;
-    const rows = await this.sql<
-      { message: UIMessage; run_id: string | null; start: string; older: boolean }[]
-    >`
-      WITH visible AS (
-        SELECT h.seq, coalesce(h.run_id, 'row:' || h.seq::text) AS turn
-        FROM chat_replay_history h JOIN chat_replay_sessions s ON s.id = h.session_id
-        WHERE h.session_id = ${sessionId} AND h.seq < ${before}::bigint
-          AND h.run_id IS DISTINCT FROM ${query.hideRunId}::text
-          AND ${this.live_(this.sql, this.now())}
-      ), turns AS (
-        SELECT min(seq) AS first FROM visible GROUP BY turn ORDER BY first DESC LIMIT ${query.limit}
-      ), bound AS (SELECT min(first) AS start FROM turns)
-      SELECT h.message, h.run_id, b.start::text AS start,
-        EXISTS (SELECT 1 FROM visible v WHERE v.seq < b.start) AS older
-      FROM chat_replay_history h, bound b
-      WHERE h.session_id = ${sessionId} AND h.seq >= b.start AND h.seq < ${before}::bigint
-        AND h.run_id IS DISTINCT FROM ${query.hideRunId}::text
-      ORDER BY h.seq`;
-    const first = rows[0];
+    const now = this.now();
+    const [live] = await this.sql`
+      SELECT 1 FROM chat_replay_sessions WHERE id = ${sessionId} AND ${this.live_(this.sql, now)}`;
+    if (!live) return { rows: [], before: null };
+    const [boundary] = await this.sql<{ seq: string }[]>`
+      SELECT seq::text AS seq FROM (
+        SELECT seq, count(*) FILTER (WHERE starts) OVER (ORDER BY seq DESC ROWS UNBOUNDED PRECEDING) AS turn
+        FROM (
+          SELECT seq, turn IS DISTINCT FROM lag(turn) OVER (ORDER BY seq DESC) AS starts
+          FROM (
+            SELECT seq, coalesce(run_id, 'row:' || seq::text) AS turn FROM chat_replay_history
+            WHERE session_id = ${sessionId} AND seq < ${before}::bigint
+              AND ${this.visible(query.hideRunId)}
+            ORDER BY seq DESC
+          ) visible
+        ) marked
+      ) numbered
+      WHERE turn > ${query.limit}
+      LIMIT 1`;
+    const after = boundary?.seq ?? "-1";
+    const rows = await this.sql<{ message: UIMessage; run_id: string | null }[]>`
+      SELECT message, run_id FROM chat_replay_history
+      WHERE session_id = ${sessionId} AND seq > ${after}::bigint AND seq < ${before}::bigint
+        AND ${this.visible(query.hideRunId)}
+      ORDER BY seq`;
     return {
       rows: rows.map((row) => ({ message: row.message, runId: row.run_id })),
-      before: first?.older ? first.start : null,
+      // Rows below the cursor `seq + 1` are the boundary turn and older.
+      before: boundary ? (BigInt(boundary.seq) + 1n).toString() : null,
     };
+  }
+
+  /** SQL fragment: the row is not the hidden active run's (§3); untagged rows always show. */
+  private visible(hideRunId: string | null) {
+    return hideRunId === null ? this.sql`TRUE` : this.sql`run_id IS DISTINCT FROM ${hideRunId}::text`;
   }
 
   claimOnce(key: string, ttlMs: number): Promise<boolean> {
