@@ -4,6 +4,7 @@ import { type ChromiumSession, launchChromium } from "./chromium";
 import {
   answerText,
   assistantBubble,
+  expectAccessible,
   mainPane,
   openNewChat,
   saveScreenshot,
@@ -66,7 +67,7 @@ describe("the demo chat in Chromium", () => {
     await saveScreenshot(page, "reasoning-and-tool");
   });
 
-  it("a failed turn shows its error and the failed status", async () => {
+  it("a failed turn shows its error once, in the bubble, with the failed status (no second copy as an alert)", async () => {
     const page = await freshPage();
     const sessionId = await openNewChat(page, demoUrl);
     await mainPane(page)
@@ -75,11 +76,20 @@ describe("the demo chat in Chromium", () => {
     await settledAnswer(page, sessionId);
     const pane = mainPane(page);
     await expect.poll(() => statusOf(pane)).toBe("failed");
-    const alert = pane.getByRole("alert");
     // Clients see a generic failure with an error id; the details go to the server log.
-    await expect.poll(() => alert.textContent()).toMatch(/The assistant failed \(error [0-9a-f]{8}\)/);
-    expect(await answerText(assistantBubble(pane))).toMatch(/The assistant failed \(error [0-9a-f]{8}\)/);
+    await expect
+      .poll(() => answerText(assistantBubble(pane)))
+      .toMatch(/The assistant failed \(error [0-9a-f]{8}\)/);
+    expect(await page.getByText(/The assistant failed/).count()).toBe(1);
+    expect(await page.getByRole("alert").count()).toBe(0);
+    await expectAccessible(page, "failed");
     await saveScreenshot(page, "failed-turn");
+    // After a reload the same single, specific text.
+    await page.reload();
+    await expect
+      .poll(() => answerText(assistantBubble(mainPane(page))))
+      .toMatch(/The assistant failed \(error [0-9a-f]{8}\)/);
+    expect(await page.getByText(/The assistant failed/).count()).toBe(1);
   });
 
   it("Stop cancels the turn on the server; the partial answer stays with the interrupt", async () => {
@@ -88,7 +98,7 @@ describe("the demo chat in Chromium", () => {
     await sendPrompt(page, "Please keep talking [[words=400]] [[delay=20]]");
     const pane = mainPane(page);
     await waitForAnswerLength(pane, 40);
-    await pane.getByRole("button", { name: "Stop", exact: true }).click();
+    await pane.getByRole("button", { name: "Stop for everyone", exact: true }).click();
     await expect.poll(() => statusOf(pane)).toBe("stopped");
     const stored = await settledAnswer(page, sessionId);
     expect(stored.text.split(" ").length).toBeLessThan(400);

@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import type { Locator, Page } from "playwright-core";
 import { expect } from "vitest";
@@ -8,10 +9,10 @@ const SCREENSHOTS = fileURLToPath(new URL("./screenshots/", import.meta.url));
 
 /** Page helpers for the demo's end-to-end tests, named after what a person does. */
 
-/** Opens the demo and creates a chat with the "New chat" button; returns the session id. */
+/** Opens the demo and creates a chat with the welcome screen's button; returns the session id. */
 export async function openNewChat(page: Page, demoUrl: string): Promise<string> {
   await page.goto(demoUrl);
-  await page.getByRole("navigation", { name: "Chats" }).getByRole("button", { name: "New chat" }).click();
+  await page.getByRole("main").getByRole("button", { name: "Start a new chat" }).click();
   await page.waitForURL(/#\/session\//);
   const sessionId = parseHashRoute(new URL(page.url()).hash).sessionId;
   if (!sessionId) throw new Error(`no session in ${page.url()}`);
@@ -177,4 +178,39 @@ export function expectMonotonicAnswer(
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+}
+
+const AXE_SOURCE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+/**
+ * Runs axe-core (WCAG 2.x A/AA rules and best practices) on the page as it is now and
+ * fails on any serious or critical violation, naming the rule and the elements.
+ */
+export async function expectAccessible(page: Page, state: string): Promise<void> {
+  const loaded = await page.evaluate(() => "axe" in window);
+  if (!loaded) await page.addScriptTag({ path: AXE_SOURCE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: AxeApi }).axe;
+    const result = await axe.run(document, { resultTypes: ["violations"] });
+    if (result.passes.length < 10) throw new Error(`axe checked only ${result.passes.length} rules`);
+    return result.violations
+      .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+      .map((violation) => ({
+        rule: violation.id,
+        impact: violation.impact,
+        targets: violation.nodes.slice(0, 5).map((node) => node.target.join(" ")),
+      }));
+  });
+  expect(violations, `axe: serious or critical violations in state "${state}"`).toEqual([]);
+}
+
+/** As much of axe's API as the tests use. */
+interface AxeApi {
+  run(
+    context: Document,
+    options: { resultTypes: string[] },
+  ): Promise<{
+    violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[];
+    passes: unknown[];
+  }>;
 }

@@ -1,5 +1,5 @@
 import type { UseVercelChatOptions } from "@chat-replay/react";
-import { useState, useSyncExternalStore } from "react";
+import { useEffect, useId, useState, useSyncExternalStore } from "react";
 import { ChatWorkspace } from "./components/chat-workspace";
 import { SessionList } from "./components/session-list";
 import { TurnError } from "./components/turn-error";
@@ -16,18 +16,29 @@ export interface AppProps {
   readonly reconnect?: UseVercelChatOptions["reconnect"];
 }
 
-/** The demo: the session list, and the open session (from the URL hash, so reload returns to it). */
+/**
+ * The demo as an app shell: a header that stays, the chat list (a drawer on phones), and
+ * the open session from the URL hash (so reload returns to it; a share token makes it
+ * read-only).
+ */
 export function App({ registry, fetch, reconnect }: AppProps) {
   const sessions = useSyncExternalStore(registry.subscribe, registry.getSnapshot, registry.getSnapshot);
-  const { sessionId } = useHashRoute();
+  const { sessionId, shareToken } = useHashRoute();
   const [creating, setCreating] = useState(false);
   const [createError, setCreateError] = useState<Error | null>(null);
+  const [justCreated, setJustCreated] = useState<string | null>(null);
+  const [navOpen, setNavOpen] = useState(false);
+  const navId = useId();
+  // Picking a chat (or any route change) closes the drawer on phones.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the route is the trigger
+  useEffect(() => setNavOpen(false), [sessionId, shareToken]);
   const create = () => {
     setCreating(true);
     setCreateError(null);
     createServerSession(fetch ?? globalThis.fetch, `Chat ${sessions.length + 1}`)
       .then((session) => {
         registry.add(session);
+        setJustCreated(session.id);
         window.location.hash = sessionHash(session.id);
       })
       .catch((error: unknown) => setCreateError(error instanceof Error ? error : new Error(String(error))))
@@ -37,25 +48,38 @@ export function App({ registry, fetch, reconnect }: AppProps) {
     registry.remove(id);
     window.location.hash = "";
   };
-  const title = sessions.find((session) => session.id === sessionId)?.title ?? "Chat";
+  const owned = sessions.find((session) => session.id === sessionId);
+  const title = owned?.title ?? (shareToken ? "Shared chat" : "Chat");
   return (
-    <div className="app">
+    <div className="app" data-nav={navOpen || undefined}>
       <header className="app-header">
+        <button
+          type="button"
+          className="button nav-toggle"
+          aria-expanded={navOpen}
+          aria-controls={navId}
+          onClick={() => setNavOpen((open) => !open)}
+        >
+          Chats
+        </button>
         <h1>
           chat-replay <span className="muted">demo</span>
         </h1>
       </header>
-      <nav className="app-nav" aria-label="Chats">
+      <nav className="app-nav" id={navId} aria-label="Chats">
         <SessionList sessions={sessions} activeId={sessionId} creating={creating} onCreate={create} />
         <TurnError error={createError} />
       </nav>
       <main className="app-main">
         {sessionId ? (
           <ChatWorkspace
-            key={sessionId}
+            key={`${sessionId}:${shareToken ?? ""}`}
             sessionId={sessionId}
             title={title}
             onForget={forget}
+            shareToken={shareToken}
+            ownedHere={owned !== undefined}
+            autoFocus={justCreated === sessionId}
             {...(fetch ? { fetch } : {})}
             {...(reconnect ? { reconnect } : {})}
           />

@@ -24,16 +24,26 @@ const queryClient = new QueryClient({
   },
 });
 
+/**
+ * `?retries=N` gives the transport a finite retry budget, so a long enough outage reaches
+ * the "gave up" state with its Retry action (the default never gives up on a running turn).
+ */
+function reconnectFromQuery(): { maxAttempts: number } | undefined {
+  const retries = Number(new URLSearchParams(window.location.search).get("retries") ?? Number.NaN);
+  return Number.isInteger(retries) && retries > 0 ? { maxAttempts: retries } : undefined;
+}
+
 const registry = new SessionRegistry(browserStorage());
 // A chat created in another tab shows up in this tab's list at once.
 registry.syncAcrossTabs(window);
 
+const reconnect = reconnectFromQuery();
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root element");
 createRoot(root).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
-      <App registry={registry} />
+      <App registry={registry} {...(reconnect ? { reconnect } : {})} />
     </QueryClientProvider>
   </StrictMode>,
 );

@@ -1,12 +1,14 @@
-import { useId } from "react";
+import { type ReactNode, type RefObject, useId } from "react";
 import type { DemoChat } from "../hooks/use-demo-chat";
-import { pendingApprovals } from "../lib/message-parts";
+import { describeEventId } from "../lib/event-position";
+import { answerWords, pendingApprovals } from "../lib/message-parts";
 import { PROMPT_PRESETS } from "../lib/prompt-presets";
 import { ApprovalCard } from "./approval-card";
 import { ChatHeader } from "./chat-header";
 import { Composer } from "./composer";
 import { MessageList } from "./message-list";
 import { PromptPresets } from "./prompt-presets";
+import { RecoveryNotice, recoveryOf } from "./recovery-notice";
 import { TurnError } from "./turn-error";
 
 /** Props of {@link ChatPane}. */
@@ -15,50 +17,108 @@ export interface ChatPaneProps {
   readonly title: string;
   /** The main pane can send; an observer only watches (and may still approve). */
   readonly variant: "main" | "observer";
+  /** Opened through a share link: the server refuses every write, so the pane only reads. */
+  readonly readOnly?: boolean;
+  /** The composer's draft, owned above so the break-it panel can add directives. */
+  readonly draft?: string;
+  readonly onDraftChange?: (text: string) => void;
+  /** The message box, focused after actions that remove the focused control. */
+  readonly inputRef?: RefObject<HTMLTextAreaElement | null>;
+  /** Extra header controls (the tools drawer toggle on phones). */
+  readonly headerActions?: ReactNode;
 }
 
-const FAILED_TURN = new Error("The last turn failed; its error text ends the answer above.");
-
-/** One chat: status, transcript, approvals, and for the main pane the presets and composer. */
-export function ChatPane({ demoChat, title, variant }: ChatPaneProps) {
+/** One chat: status, transcript with its recovery notice, approvals, and the composer. */
+export function ChatPane(props: ChatPaneProps) {
+  const { demoChat, variant, readOnly = false, inputRef } = props;
   const headingId = useId();
   const { chat } = demoChat;
   const status = chat.sessionStatus.data?.turnStatus;
   const last = chat.messages.at(-1);
   const streamingMessageId = chat.status === "streaming" && last?.role === "assistant" ? last.id : null;
   const sendDisabled = demoChat.busy || demoChat.turnActive;
-  // After a reload the live error is gone, but the status still says how the turn ended.
-  const failed = status === "failed" && !demoChat.busy ? (demoChat.turnError ?? FAILED_TURN) : null;
-  const error = chat.error ?? demoChat.actionError ?? failed;
+  const canWrite = variant === "main" && !readOnly;
+  const lastAssistant = chat.messages.findLast((message) => message.role === "assistant");
+  // Actions that remove the control under the focus hand it to the message box (or the
+  // transcript when there is none), never to <body>.
+  const refocus = () => inputRef?.current?.focus();
+  const recovery = recoveryOf({
+    phase: chat.connection.phase,
+    attempts: demoChat.recovery.attempts,
+    lostConnection: demoChat.lostConnection,
+    detached: demoChat.detached,
+    turnActive: demoChat.turnActive,
+  });
+  const tail = recovery && (
+    <RecoveryNotice
+      recovery={recovery}
+      words={answerWords(lastAssistant)}
+      position={describeEventId(chat.connection.lastEventId)}
+      onResume={() => {
+        refocus();
+        void demoChat.reattach();
+      }}
+    />
+  );
+  const empty = (
+    <div className="empty-transcript">
+      <p>No messages yet.{canWrite ? " Pick a scenario or type a prompt below." : ""}</p>
+      {canWrite && <PromptPresets presets={PROMPT_PRESETS} disabled={sendDisabled} onPick={demoChat.send} />}
+    </div>
+  );
   return (
     <section className="chat-pane" data-variant={variant} aria-labelledby={headingId}>
-      <ChatHeader headingId={headingId} title={title} status={status} phase={chat.connection.phase} />
+      <ChatHeader
+        headingId={headingId}
+        title={props.title}
+        status={status}
+        phase={chat.connection.phase}
+        actions={props.headerActions}
+      />
       <MessageList
         messages={chat.messages}
         streamingMessageId={streamingMessageId}
         label={variant === "main" ? "Conversation" : "Observer conversation"}
+        tail={tail}
+        empty={empty}
       />
-      <TurnError error={error} />
-      <div className="approvals" aria-live="polite">
-        {pendingApprovals(chat.messages).map((approval) => (
-          <ApprovalCard
-            key={approval.approvalId}
-            approval={approval}
-            pending={demoChat.busy}
-            onRespond={demoChat.respond}
-          />
-        ))}
-      </div>
-      {variant === "main" && (
-        <>
-          <PromptPresets presets={PROMPT_PRESETS} disabled={sendDisabled} onPick={demoChat.send} />
-          <Composer
-            sendDisabled={sendDisabled}
-            canStop={demoChat.turnActive}
-            onSend={demoChat.send}
-            onStop={demoChat.stop}
-          />
-        </>
+      <TurnError error={demoChat.requestError} />
+      {readOnly ? (
+        <p className="read-only-note">
+          Read-only: you are watching this chat through a share link. Its owner sends, approves and stops.
+        </p>
+      ) : (
+        <div className="approvals" aria-live="polite">
+          {pendingApprovals(chat.messages).map((approval) => (
+            <ApprovalCard
+              key={approval.approvalId}
+              approval={approval}
+              pending={demoChat.busy}
+              onRespond={(id, approved) => {
+                refocus();
+                demoChat.respond(id, approved);
+              }}
+            />
+          ))}
+        </div>
+      )}
+      {canWrite && (
+        <Composer
+          text={props.draft ?? ""}
+          onTextChange={props.onDraftChange ?? (() => {})}
+          sendDisabled={sendDisabled}
+          canStop={demoChat.turnActive}
+          canDetach={demoChat.busy}
+          detached={demoChat.detached && demoChat.turnActive}
+          onSend={demoChat.send}
+          onStop={() => {
+            refocus();
+            void demoChat.stop();
+          }}
+          onDetach={() => void demoChat.detach()}
+          onReattach={() => void demoChat.reattach()}
+          {...(inputRef ? { inputRef } : {})}
+        />
       )}
     </section>
   );

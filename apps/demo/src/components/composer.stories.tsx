@@ -4,10 +4,22 @@ import { Composer } from "./composer";
 const meta = {
   title: "Chat/Composer",
   component: Composer,
-  args: { onSend: () => {}, onStop: () => {} },
+  args: {
+    text: "",
+    onTextChange: () => {},
+    canDetach: false,
+    detached: false,
+    onSend: () => {},
+    onStop: () => {},
+    onDetach: () => {},
+    onReattach: () => {},
+  },
 } satisfies Meta<typeof Composer>;
 export default meta;
 type Story = StoryObj<typeof meta>;
 
-export const Idle: Story = { args: { sendDisabled: false, canStop: false } };
-export const TurnActive: Story = { args: { sendDisabled: true, canStop: true } };
+export const Idle: Story = {
+  args: { sendDisabled: false, canStop: false, text: "Explain resumable streams" },
+};
+export const TurnActive: Story = { args: { sendDisabled: true, canStop: true, canDetach: true } };
+export const Detached: Story = { args: { sendDisabled: true, canStop: true, detached: true } };

@@ -1,43 +1,26 @@
 import type { ConnectionState } from "@chat-replay/client";
 import { useId } from "react";
+import type { RecoveryState } from "../lib/recovery-tracker";
 import { ConnectionStats } from "./connection-stats";
 
 /** Props of {@link ConnectionPanel}. */
 export interface ConnectionPanelProps {
   readonly connection: ConnectionState;
-  /** SSE bodies open right now; dropping needs one that is streaming. */
-  readonly openStreams: number;
-  readonly onDrop: () => void;
-  readonly onReload: () => void;
+  readonly recovery: RecoveryState;
   readonly observerOpen: boolean;
   readonly onToggleObserver: () => void;
-  /** Link that opens the same session in a new tab (another observer). */
+  /** Link that opens the same session in a new tab (another reader). */
   readonly observerHref: string;
 }
 
-/**
- * Makes the protocol visible: the transport's cursor and reconnects, and the buttons that
- * break things on purpose (drop the stream, reload) or add a second reader (observer).
- */
+/** Makes the protocol visible: the transport's position and reconnects, and second readers. */
 export function ConnectionPanel(props: ConnectionPanelProps) {
   const headingId = useId();
   return (
     <section className="panel connection-panel" aria-labelledby={headingId}>
       <h2 id={headingId}>Connection</h2>
-      <ConnectionStats connection={props.connection} />
+      <ConnectionStats connection={props.connection} recovery={props.recovery} />
       <div className="button-row">
-        <button
-          type="button"
-          className="button"
-          onClick={props.onDrop}
-          disabled={props.openStreams === 0 || props.connection.phase !== "streaming"}
-          title="Fails the open SSE response with a network error; the transport resumes with Last-Event-ID"
-        >
-          Drop connection now
-        </button>
-        <button type="button" className="button" onClick={props.onReload}>
-          Reload page
-        </button>
         <button
           type="button"
           className="button"

@@ -1,26 +1,42 @@
 import type { ConnectionState } from "@chat-replay/client";
+import { describeEventId } from "../lib/event-position";
+import type { RecoveryState } from "../lib/recovery-tracker";
 import { ConnectionPhaseChip } from "./connection-phase-chip";
 
 /** Props of {@link ConnectionStats}. */
 export interface ConnectionStatsProps {
   readonly connection: ConnectionState;
+  readonly recovery: RecoveryState;
 }
 
-/** What the transport knows, as a definition list: cursor, reconnects, phase, bytes. */
-export function ConnectionStats({ connection }: ConnectionStatsProps) {
+/** What the transport knows, as a definition list: position, reconnects, phase, bytes. */
+export function ConnectionStats({ connection, recovery }: ConnectionStatsProps) {
   return (
-    <dl className="connection-stats">
-      <dt>Last event id</dt>
-      <dd>
-        <code data-testid="last-event-id">{connection.lastEventId ?? "—"}</code>
-      </dd>
-      <dt>Reconnects</dt>
-      <dd data-testid="reconnects">{connection.reconnects}</dd>
+    <dl className="stats connection-stats">
       <dt>Phase</dt>
       <dd aria-live="polite">
         <ConnectionPhaseChip phase={connection.phase} />
       </dd>
-      <dt>Bytes received</dt>
+      <dt>Reconnects</dt>
+      <dd>
+        <span data-testid="reconnects">{recovery.reconnects}</span>{" "}
+        <span className="muted">
+          (<span data-testid="reconnect-attempts">{connection.reconnects}</span> attempts)
+        </span>
+      </dd>
+      <dt>Position</dt>
+      <dd>
+        {describeEventId(connection.lastEventId) ?? "—"}
+        <br />
+        <code
+          className="raw-cursor"
+          data-testid="last-event-id"
+          title="Last-Event-ID the transport would send"
+        >
+          {connection.lastEventId ?? "—"}
+        </code>
+      </dd>
+      <dt>Received</dt>
       <dd data-testid="bytes-received">{formatBytes(connection.bytesReceived)}</dd>
       <dt>Stale cursors</dt>
       <dd>{connection.staleCursors}</dd>

@@ -5,16 +5,20 @@ import type { FrameRecord } from "../lib/frame-log";
 /** Props of {@link EventLog}. */
 export interface EventLogProps {
   readonly frames: readonly FrameRecord[];
+  /** Frames received in all; more than `frames.length` once older ones scrolled out. */
+  readonly total?: number;
   readonly expanded: boolean;
   readonly onToggle: () => void;
   readonly onClear: () => void;
 }
 
-/** A compact, toggleable log of the SSE frames this tab received: id and chunk type. */
-export function EventLog({ frames, expanded, onToggle, onClear }: EventLogProps) {
+/** A compact, toggleable log of the SSE frames this tab received: id, chunk type, request. */
+export function EventLog({ frames, total = frames.length, expanded, onToggle, onClear }: EventLogProps) {
   const listId = useId();
-  const scroller = useRef<HTMLDivElement>(null);
+  const captionId = useId();
+  const scroller = useRef<HTMLElement>(null);
   useStickToBottom(scroller, frames.length);
+  const count = total > frames.length ? `last ${frames.length} of ${total}` : `${frames.length}`;
   return (
     <section className="panel event-log" aria-label="Event log">
       <div className="button-row">
@@ -25,7 +29,7 @@ export function EventLog({ frames, expanded, onToggle, onClear }: EventLogProps)
           aria-controls={listId}
           onClick={onToggle}
         >
-          {expanded ? "Hide" : "Show"} event log ({frames.length})
+          {expanded ? "Hide" : "Show"} event log ({count})
         </button>
         {expanded && (
           <button type="button" className="button" onClick={onClear}>
@@ -33,8 +37,20 @@ export function EventLog({ frames, expanded, onToggle, onClear }: EventLogProps)
           </button>
         )}
       </div>
-      <div id={listId} className="event-log-scroller" ref={scroller} hidden={!expanded}>
+      {/* A focusable region: keyboard users can scroll the log (axe scrollable-region-focusable). */}
+      <section
+        id={listId}
+        className="event-log-scroller"
+        ref={scroller}
+        hidden={!expanded}
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must be focusable
+        tabIndex={0}
+        aria-labelledby={captionId}
+      >
         <table>
+          <caption id={captionId} className="visually-hidden">
+            SSE frames received ({count})
+          </caption>
           <thead>
             <tr>
               <th scope="col">#</th>
@@ -56,7 +72,7 @@ export function EventLog({ frames, expanded, onToggle, onClear }: EventLogProps)
             ))}
           </tbody>
         </table>
-      </div>
+      </section>
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import type { UIMessage } from "ai";
+import type { ReactNode } from "react";
 import { MessagePart } from "./message-part";
 
 /** Props of {@link MessageBubble}. */
@@ -6,10 +7,12 @@ export interface MessageBubbleProps {
   readonly message: UIMessage;
   /** This bubble is receiving a live stream right now. */
   readonly streaming: boolean;
+  /** Shown after the parts: the connection's state for this bubble. */
+  readonly tail?: ReactNode;
 }
 
 /** One message: the user's prompt or the assistant's bubble with all its parts. */
-export function MessageBubble({ message, streaming }: MessageBubbleProps) {
+export function MessageBubble({ message, streaming, tail }: MessageBubbleProps) {
   const author = message.role === "user" ? "You" : "Assistant";
   return (
     <li
@@ -25,6 +28,7 @@ export function MessageBubble({ message, streaming }: MessageBubbleProps) {
         <MessagePart key={index} part={part} />
       ))}
       {streaming && <span className="caret" aria-hidden="true" />}
+      {tail}
     </li>
   );
 }

@@ -27,7 +27,7 @@ export function ObserverPane({ sessionId, fetch, reconnect, onClose }: ObserverP
       <ChatPane demoChat={demoChat} title="Observer" variant="observer" />
       <details className="panel observer-connection">
         <summary>Observer connection</summary>
-        <ConnectionStats connection={demoChat.chat.connection} />
+        <ConnectionStats connection={demoChat.chat.connection} recovery={demoChat.recovery} />
         <div className="button-row">
           <button
             type="button"

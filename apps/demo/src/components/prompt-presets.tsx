@@ -9,27 +9,31 @@ export interface PromptPresetsProps {
   readonly onPick: (prompt: string) => void;
 }
 
-/** One-click scenarios for the scripted model: each sends its prompt at once. */
+/**
+ * One-click scenarios for the scripted model, as compact chips: each sends its prompt at
+ * once. The visible label is the accessible name; the description is the hint.
+ */
 export function PromptPresets({ presets, disabled, onPick }: PromptPresetsProps) {
   const baseId = useId();
   return (
-    <fieldset className="prompt-presets" disabled={disabled}>
+    <fieldset className="chips prompt-presets" disabled={disabled}>
       <legend>Scenarios</legend>
       {presets.map((preset) => (
-        <button
-          key={preset.id}
-          type="button"
-          className="button preset"
-          data-preset={preset.id}
-          aria-label={preset.label}
-          aria-describedby={`${baseId}-${preset.id}`}
-          onClick={() => onPick(preset.prompt)}
-        >
-          {preset.label}
-          <span id={`${baseId}-${preset.id}`} className="preset-description">
+        <span key={preset.id} className="chip-wrap">
+          <button
+            type="button"
+            className="chip preset"
+            data-preset={preset.id}
+            title={preset.description}
+            aria-describedby={`${baseId}-${preset.id}`}
+            onClick={() => onPick(preset.prompt)}
+          >
+            {preset.label}
+          </button>
+          <span id={`${baseId}-${preset.id}`} className="visually-hidden">
             {preset.description}
           </span>
-        </button>
+        </span>
       ))}
     </fieldset>
   );

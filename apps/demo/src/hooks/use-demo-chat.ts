@@ -1,6 +1,8 @@
 import {
   isActiveStatus,
+  ReplayHttpError,
   StaleCursorError,
+  StreamDisconnectedError,
   type UseVercelChatOptions,
   type UseVercelChatResult,
   useVercelChat,
@@ -8,6 +10,8 @@ import {
 import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
 import { createDemoFetch, type DemoFetch } from "../lib/demo-fetch";
 import { FrameLog } from "../lib/frame-log";
+import { answerWords } from "../lib/message-parts";
+import { type RecoveryState, RecoveryTracker } from "../lib/recovery-tracker";
 
 /** Options of {@link useDemoChat}. */
 export interface UseDemoChatOptions {
@@ -16,6 +20,17 @@ export interface UseDemoChatOptions {
   readonly fetch?: typeof fetch;
   readonly reconnect?: UseVercelChatOptions["reconnect"];
   readonly statusIntervals?: UseVercelChatOptions["statusIntervals"];
+  /** A share link's token: this chat reads the session read-only (`x-chat-replay-share`). */
+  readonly shareToken?: string | null;
+}
+
+/** Words this tab received for its last finished turn and what the server stored for it. */
+export interface TurnCheck {
+  readonly messageId: string;
+  /** Answer words in the bubble when its stream finished in this tab. */
+  readonly received: number;
+  /** Answer words of the stored message; `null` until the turn ended and history answered. */
+  readonly stored: number | null;
 }
 
 /** One chat of the demo: `useVercelChat` plus the demo's network controls and actions. */
@@ -25,70 +40,113 @@ export interface DemoChat {
   readonly frameLog: FrameLog;
   /** SSE bodies open right now (the "Drop connection now" button needs one). */
   readonly openStreams: number;
+  /** The demo plays offline ("Go offline for 20 s"). */
+  readonly playingOffline: boolean;
   /** This tab has a request in flight (`submitted` or `streaming`). */
   readonly busy: boolean;
   /** The server says a turn is running or waiting for approval. */
   readonly turnActive: boolean;
-  /** The last failed cancel or approval request, shown next to the chat's own error. */
-  readonly actionError: Error | null;
-  /**
-   * The error the last turn of this tab ended with (an `error` chunk), kept after the hook
-   * re-attaches and clears `chat.error`; cleared when this tab sends again.
-   */
-  readonly turnError: Error | null;
+  /** Successful reconnects and the attempts of the current outage. */
+  readonly recovery: RecoveryState;
+  /** The connection gave up (a finite retry budget ran out) and the turn's end is unknown here. */
+  readonly lostConnection: boolean;
+  /** This tab stopped following the turn on purpose ("Detach this tab"); the turn goes on. */
+  readonly detached: boolean;
+  /** A refused request (send, cancel, approval): shown as an alert, once. */
+  readonly requestError: Error | null;
+  /** Words received vs stored for this tab's last finished turn. */
+  readonly turnCheck: TurnCheck | null;
   readonly send: (text: string) => void;
   readonly respond: (approvalId: string, approved: boolean) => void;
-  readonly stop: () => void;
+  /** Stops the turn on the server for every reader. */
+  readonly stop: () => Promise<void>;
+  /** Leaves the turn in this tab only. */
+  readonly detach: () => Promise<void>;
+  /** Follows the turn again after a detach or a give-up, from the held cursor if any. */
+  readonly reattach: () => Promise<void>;
 }
 
 /**
- * Wires one chat for the demo: a fetch the connection panel can cut and whose SSE frames
- * feed the event log, `useVercelChat` on top of it, and the user's actions (send, approve
- * or deny then continue, stop the turn on the server). Needs a `QueryClientProvider`.
+ * Wires one chat for the demo: a fetch the demo can cut (or play offline) and whose SSE
+ * frames feed the event log, `useVercelChat` on top of it, and the user's actions (send,
+ * approve or deny then continue, stop for everyone, detach and re-attach). Needs a
+ * `QueryClientProvider`.
  */
 export function useDemoChat(options: UseDemoChatOptions): DemoChat {
   // One wrapper and log per mounted chat: the hook's transport is keyed on the fetch identity.
-  const [{ demoFetch, frameLog }] = useState(() => {
+  const [{ demoFetch, frameLog, tracker }] = useState(() => {
     const log = new FrameLog();
     const wrapped = createDemoFetch({
       ...(options.fetch ? { fetch: options.fetch } : {}),
       onFrame: (frame) => log.push(frame),
     });
-    return { demoFetch: wrapped, frameLog: log };
+    return { demoFetch: wrapped, frameLog: log, tracker: new RecoveryTracker() };
   });
-  const [turnError, setTurnError] = useState<Error | null>(null);
+  const [turnCheck, setTurnCheck] = useState<TurnCheck | null>(null);
   const chat = useVercelChat({
     sessionId: options.sessionId,
     fetch: demoFetch.fetch,
-    // Disconnects are the transport's business (it reconnects, the hook re-attaches); only
-    // a turn's own failure is worth keeping on screen.
-    onError: (error) => {
-      if (!(error instanceof TypeError) && !(error instanceof StaleCursorError)) setTurnError(error);
+    connectivity: demoFetch.connectivity,
+    ...(options.shareToken ? { headers: { "x-chat-replay-share": options.shareToken } } : {}),
+    onFinish: ({ message, isAbort, isDisconnect }) => {
+      // A detach or a lost connection did not receive the whole turn: nothing to compare.
+      if (isAbort || isDisconnect || message.role !== "assistant") return;
+      setTurnCheck({ messageId: message.id, received: answerWords(message), stored: null });
     },
     ...(options.reconnect ? { reconnect: options.reconnect } : {}),
     ...(options.statusIntervals ? { statusIntervals: options.statusIntervals } : {}),
   });
+  const { transport } = chat;
+  useEffect(() => tracker.follow(transport), [tracker, transport]);
+  const recovery = useSyncExternalStore(tracker.subscribe, tracker.getSnapshot, tracker.getSnapshot);
   const openStreams = useSyncExternalStore(
     demoFetch.subscribe,
     demoFetch.getOpenStreams,
     demoFetch.getOpenStreams,
   );
+  const playingOffline = useSyncExternalStore(demoFetch.subscribe, demoFetch.isOffline, demoFetch.isOffline);
   const [actionError, setActionError] = useState<Error | null>(null);
+  const [detached, setDetached] = useState(false);
   const fail = useCallback((error: unknown) => {
     setActionError(error instanceof Error ? error : new Error(String(error)));
   }, []);
-  const { sendMessage, addToolApprovalResponse, cancel } = chat;
+  const { sendMessage, addToolApprovalResponse, cancel, session } = chat;
+  const busy = chat.status === "submitted" || chat.status === "streaming";
+  const turnActive = isActiveStatus(chat.sessionStatus.data);
   // Status polls slowly while idle (3 s), so a turn this tab starts or finishes would show a
   // stale badge for a while; each change of this tab's request state asks for a fresh one.
   const { refetch: refetchStatus } = chat.sessionStatus;
   useEffect(() => {
     if (chat.status !== "submitted") void refetchStatus();
   }, [chat.status, refetchStatus]);
+  // A detached tab has nothing to re-attach to once the turn is over.
+  useEffect(() => {
+    if (!turnActive) setDetached(false);
+  }, [turnActive]);
+
+  // The live check: once the turn is over on the server, read what it stored for the bubble.
+  const pendingCheck = turnCheck !== null && turnCheck.stored === null ? turnCheck.messageId : null;
+  useEffect(() => {
+    if (pendingCheck === null || turnActive || busy) return;
+    const abort = new AbortController();
+    session.client
+      .history(options.sessionId, abort.signal)
+      .then((messages) => {
+        const stored = messages.find((message) => message.id === pendingCheck);
+        setTurnCheck((check) =>
+          check?.messageId === pendingCheck ? { ...check, stored: answerWords(stored) } : check,
+        );
+      })
+      .catch(() => {
+        // Aborted, or the history read failed: the check stays pending until the next change.
+      });
+    return () => abort.abort();
+  }, [pendingCheck, turnActive, busy, session, options.sessionId]);
 
   const send = useCallback(
     (text: string) => {
       setActionError(null);
-      setTurnError(null);
+      setDetached(false);
       // sendMessage reports request failures through chat.error; this catch is for the rest.
       sendMessage({ text }).catch(fail);
     },
@@ -106,20 +164,46 @@ export function useDemoChat(options: UseDemoChatOptions): DemoChat {
   );
   const stop = useCallback(() => {
     setActionError(null);
-    cancel().catch(fail);
+    return cancel().catch(fail);
   }, [cancel, fail]);
+  const detach = useCallback(() => {
+    setDetached(true);
+    return session.detach().catch(fail);
+  }, [session, fail]);
+  const reattach = useCallback(() => {
+    setDetached(false);
+    return session.reconnect().catch(fail);
+  }, [session, fail]);
 
+  const chatError = chat.status === "error" ? chat.error : undefined;
   return {
     chat,
     demoFetch,
     frameLog,
     openStreams,
-    busy: chat.status === "submitted" || chat.status === "streaming",
-    turnActive: isActiveStatus(chat.sessionStatus.data),
-    actionError,
-    turnError,
+    playingOffline,
+    busy,
+    turnActive,
+    recovery,
+    lostConnection: isConnectionError(chatError),
+    detached,
+    // A turn's own failure is in its bubble (the error text ends the answer), and a lost
+    // connection in the recovery notice: only refused requests are alerts.
+    requestError: actionError ?? (chatError instanceof ReplayHttpError ? chatError : null),
+    turnCheck,
     send,
     respond,
     stop,
+    detach,
+    reattach,
   };
+}
+
+/** Errors a lost connection leaves behind, as opposed to the turn's own failure. */
+function isConnectionError(error: Error | undefined): boolean {
+  return (
+    error instanceof StreamDisconnectedError ||
+    error instanceof TypeError ||
+    error instanceof StaleCursorError
+  );
 }

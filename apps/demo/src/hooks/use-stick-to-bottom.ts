@@ -1,19 +1,34 @@
-import { type RefObject, useLayoutEffect, useRef } from "react";
+import { type RefObject, useCallback, useLayoutEffect, useRef, useState } from "react";
 
 /** How close to the bottom (px) still counts as "following" the stream. */
 const FOLLOW_THRESHOLD = 48;
 
+/** What {@link useStickToBottom} tells its user. */
+export interface StickToBottom {
+  /** The reader is at the end (following); false once they scrolled up. */
+  readonly following: boolean;
+  /** Scrolls to the end and follows again ("Jump to latest"). */
+  readonly jumpToLatest: () => void;
+}
+
 /**
  * Keeps a scroll container pinned to its end while content grows, unless the reader has
- * scrolled up to read something (then it leaves them alone until they scroll back down).
+ * scrolled up to read something (then it leaves them alone until they scroll back down or
+ * jump to the latest).
  */
-export function useStickToBottom(container: RefObject<HTMLElement | null>, contentKey: unknown): void {
-  const following = useRef(true);
+export function useStickToBottom(
+  container: RefObject<HTMLElement | null>,
+  contentKey: unknown,
+): StickToBottom {
+  const followingRef = useRef(true);
+  const [following, setFollowing] = useState(true);
   useLayoutEffect(() => {
     const element = container.current;
     if (!element) return;
     const onScroll = () => {
-      following.current = element.scrollHeight - element.scrollTop - element.clientHeight < FOLLOW_THRESHOLD;
+      const atEnd = element.scrollHeight - element.scrollTop - element.clientHeight < FOLLOW_THRESHOLD;
+      followingRef.current = atEnd;
+      setFollowing(atEnd);
     };
     element.addEventListener("scroll", onScroll, { passive: true });
     return () => element.removeEventListener("scroll", onScroll);
@@ -21,6 +36,13 @@ export function useStickToBottom(container: RefObject<HTMLElement | null>, conte
   // biome-ignore lint/correctness/useExhaustiveDependencies: contentKey is the trigger, not an input
   useLayoutEffect(() => {
     const element = container.current;
-    if (element && following.current) element.scrollTop = element.scrollHeight;
+    if (element && followingRef.current) element.scrollTop = element.scrollHeight;
   }, [container, contentKey]);
+  const jumpToLatest = useCallback(() => {
+    const element = container.current;
+    followingRef.current = true;
+    setFollowing(true);
+    if (element) element.scrollTop = element.scrollHeight;
+  }, [container]);
+  return { following, jumpToLatest };
 }

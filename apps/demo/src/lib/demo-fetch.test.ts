@@ -49,6 +49,23 @@ describe("createDemoFetch", () => {
     expect(demo.getOpenStreams()).toBe(0);
   });
 
+  it("plays offline: cuts streams, fails requests, reports offline until goOnline", async () => {
+    const source = openSseFetch("id: 1-0:0\ndata: {}\n\n");
+    const demo = createDemoFetch({ fetch: source.fetch });
+    const changes: boolean[] = [];
+    demo.connectivity.subscribe(() => changes.push(demo.connectivity.isOnline()));
+    const reader = (await demo.fetch("/api/sessions/s/stream")).body!.getReader();
+    await reader.read();
+    demo.goOffline(60_000);
+    await expect(reader.read()).rejects.toBeInstanceOf(TypeError);
+    await expect(demo.fetch("/api/sessions/s/status")).rejects.toBeInstanceOf(TypeError);
+    expect(demo.isOffline()).toBe(true);
+    demo.goOnline();
+    expect(demo.isOffline()).toBe(false);
+    expect(changes).toEqual([false, true]);
+    expect((await demo.fetch("/api/sessions/s/stream")).ok).toBe(true);
+  });
+
   it("passes non-SSE responses through untouched", async () => {
     const json = Response.json({ ok: true });
     const demo = createDemoFetch({ fetch: async () => json });

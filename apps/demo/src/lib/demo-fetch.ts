@@ -1,3 +1,4 @@
+import { browserConnectivity, type Connectivity } from "@chat-replay/client";
 import { createParser } from "eventsource-parser";
 import type { FrameRecord } from "./frame-log";
 
@@ -7,6 +8,8 @@ export interface DemoFetchOptions {
   readonly fetch?: typeof fetch;
   /** Called for every SSE frame a response body delivers, in order. */
   readonly onFrame?: (frame: Omit<FrameRecord, "seq">) => void;
+  /** The page's own network and visibility; the browser's by default. */
+  readonly connectivity?: Connectivity;
 }
 
 /** A fetch for `useVercelChat` that the demo can cut on demand and that reports SSE frames. */
@@ -22,6 +25,18 @@ export interface DemoFetch {
   subscribe(listener: () => void): () => void;
   /** How many SSE bodies are open right now. */
   getOpenStreams(): number;
+  /**
+   * Plays a lost network: cuts every open stream, fails every request with a network
+   * `TypeError` and reports the page offline (so the transport pauses, as on a real
+   * `offline` event) until `durationMs` passes or {@link DemoFetch.goOnline}.
+   */
+  goOffline(durationMs: number): void;
+  /** Ends a played outage now; the transport hears `online` and reconnects at once. */
+  goOnline(): void;
+  /** The played outage is on (the real network may be down too: see `connectivity`). */
+  isOffline(): boolean;
+  /** The page's connectivity as the transport should see it: offline during a played outage. */
+  readonly connectivity: Connectivity;
 }
 
 /** An SSE body we can cut: the consumer sees `drop`'s error on its pending or next read. */
@@ -43,13 +58,24 @@ export function createDemoFetch(options: DemoFetchOptions = {}): DemoFetch {
   const open = new Set<CuttableBody>();
   const listeners = new Set<() => void>();
   const notify = () => {
-    for (const listener of listeners) listener();
+    for (const listener of [...listeners]) listener();
+  };
+  const page = options.connectivity ?? browserConnectivity();
+  let offlineTimer: ReturnType<typeof setTimeout> | null = null;
+  let offline = false;
+  const setOffline = (next: boolean) => {
+    if (offlineTimer !== null) clearTimeout(offlineTimer);
+    offlineTimer = null;
+    if (offline === next) return;
+    offline = next;
+    notify();
   };
   const release = (body: CuttableBody) => {
     if (open.delete(body)) notify();
   };
 
   const wrapped: typeof fetch = async (input, init) => {
+    if (offline) throw new TypeError("Failed to fetch (the demo plays offline)");
     const response = await (options.fetch ?? globalThis.fetch)(input, init);
     const isSse = response.headers.get("content-type")?.startsWith("text/event-stream") ?? false;
     if (!isSse || !response.body) return response;
@@ -67,12 +93,37 @@ export function createDemoFetch(options: DemoFetchOptions = {}): DemoFetch {
     });
   };
 
+  const dropConnection = () => {
+    const bodies = [...open];
+    for (const body of bodies) body.drop();
+    return bodies.length;
+  };
   return {
     fetch: wrapped,
-    dropConnection: () => {
-      const bodies = [...open];
-      for (const body of bodies) body.drop();
-      return bodies.length;
+    dropConnection,
+    goOffline: (durationMs) => {
+      setOffline(true);
+      dropConnection();
+      offlineTimer = setTimeout(() => setOffline(false), durationMs);
+    },
+    goOnline: () => setOffline(false),
+    isOffline: () => offline,
+    connectivity: {
+      isOnline: () => !offline && page.isOnline(),
+      isVisible: () => page.isVisible(),
+      subscribe: (listener) => {
+        const stopPage = page.subscribe(listener);
+        let wasOffline = offline;
+        const onChange = () => {
+          if (offline !== wasOffline) listener();
+          wasOffline = offline;
+        };
+        listeners.add(onChange);
+        return () => {
+          stopPage();
+          listeners.delete(onChange);
+        };
+      },
     },
     subscribe: (listener) => {
       listeners.add(listener);

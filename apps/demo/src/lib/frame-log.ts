@@ -48,6 +48,14 @@ export class FrameLog {
     return () => this.listeners.delete(listener);
   };
 
+  /** Frames received over the log's lifetime, including those scrolled out or cleared. */
+  readonly getTotal = (): number => this.total;
+
+  /** How many frames the log keeps. */
+  get limit(): number {
+    return this.capacity;
+  }
+
   /** The frames in arrival order; a new array only when something changed. */
   readonly getSnapshot = (): readonly FrameRecord[] => this.frames;
 

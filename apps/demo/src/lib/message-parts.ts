@@ -66,3 +66,15 @@ export function formatJson(value: unknown): string {
     return String(value);
   }
 }
+
+/** Words in a text, as the demo counts them for "words received vs stored". */
+export function countWords(text: string): number {
+  const trimmed = text.trim();
+  return trimmed === "" ? 0 : trimmed.split(/\s+/).length;
+}
+
+/** Words of a message's answer text (its text parts; reasoning and tools not counted). */
+export function answerWords(message: UIMessage | undefined): number {
+  if (!message) return 0;
+  return countWords(message.parts.flatMap((part) => (part.type === "text" ? [part.text] : [])).join(""));
+}

@@ -1,4 +1,5 @@
 import type { ConnectionState } from "@chat-replay/client";
+import type { RecoveryState } from "../lib/recovery-tracker";
 
 /** Transport snapshots for the connection previews, one per phase. */
 export const CONNECTION_STATES = {
@@ -32,3 +33,10 @@ export const CONNECTION_STATES = {
     staleCursors: 1,
   },
 } satisfies Record<string, ConnectionState>;
+
+/** The demo's recovery counts for the connection previews. */
+export const RECOVERY_STATES = {
+  none: { reconnects: 0, attempts: 0 },
+  resuming: { reconnects: 1, attempts: 3 },
+  gaveUp: { reconnects: 1, attempts: 8 },
+} satisfies Record<string, RecoveryState>;
