@@ -4,7 +4,15 @@ import { defineConfig } from "tsdown";
 // and declaration maps. package.json's exports (and publishConfig.exports) point at them.
 // The maps point into src/, which is published too, instead of embedding the sources.
 export default defineConfig({
-  entry: ["src/index.ts", "src/redis.ts", "src/postgres.ts", "src/node.ts", "src/testing.ts", "src/cli.ts", "src/bin.ts"],
+  entry: [
+    "src/index.ts",
+    "src/redis.ts",
+    "src/postgres.ts",
+    "src/node.ts",
+    "src/testing.ts",
+    "src/cli.ts",
+    "src/bin.ts",
+  ],
   format: ["esm", "cjs"],
   fixedExtension: true,
   dts: { sourcemap: true },
