@@ -12,11 +12,28 @@ const built = existsSync(`${STATIC}/index.json`);
 let chromium: ChromiumSession;
 let server: DemoServer;
 
+/**
+ * Records what a page must never show: uncaught errors, console errors and failed requests
+ * (a 404 for an asset, say) on the previews' own origin.
+ */
+function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console: ${message.text()}`);
+  });
+  page.on("response", (response) => {
+    if (response.status() >= 400 && response.url().startsWith(server.url)) {
+      problems.push(`${response.status()} ${response.url()}`);
+    }
+  });
+  return problems;
+}
+
 /** Opens one story in the previews' iframe and fails on any page error. */
 async function openStory(id: string): Promise<Page> {
   const page = await chromium.context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
+  const errors = watchProblems(page);
   await page.goto(`${server.url}/iframe.html?id=${id}&viewMode=story`);
   await page.locator("#storybook-root > *").first().waitFor();
   expect(errors).toEqual([]);
@@ -37,13 +54,15 @@ describe.skipIf(!built)("the MSW-driven previews reach their states (needs `pnpm
   const states: [story: string, selector: string][] = [
     ["idle", '.status-badge[data-status="idle"]'],
     ["streaming", '.phase-chip[data-phase="streaming"]'],
-    ["reconnecting", '.connection-panel .phase-chip[data-phase="reconnecting"]'],
-    ["gave-up", '.connection-panel .phase-chip[data-phase="gave-up"]'],
+    ["reconnecting", '.recovery-notice[data-recovery="resuming"]'],
+    ["gave-up", '.recovery-notice[data-recovery="gave-up"] button'],
     ["waiting-for-approval", ".approval-card"],
     ["failed", '.status-badge[data-status="failed"]'],
     ["stopped", ".interrupt-notice"],
     ["long-transcript", 'li.bubble[data-role="assistant"]:nth-of-type(20)'],
     ["with-observer", '.chat-pane[data-variant="observer"] .phase-chip[data-phase="streaming"]'],
+    ["not-your-session", '.session-gone[data-reason="foreign"]'],
+    ["read-only-share", ".read-only-note"],
   ];
   for (const [story, selector] of states) {
     it(`ChatWorkspace: ${story}`, async () => {
@@ -63,6 +82,18 @@ describe.skipIf(!built)("the MSW-driven previews reach their states (needs `pnpm
     await page.close();
   });
 
+  it("the previews open on the introduction, with no console error and no failed request", async () => {
+    const page = await chromium.context.newPage();
+    const problems = watchProblems(page);
+    await page.goto(server.url);
+    await page.locator("#storybook-preview-iframe").waitFor();
+    const frame = page.frameLocator("#storybook-preview-iframe");
+    await frame.getByRole("heading", { name: /chat-replay demo: the states/ }).waitFor({ timeout: 20_000 });
+    await saveScreenshot(page, "preview-introduction");
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("every other preview renders without a page error", async () => {
     const index = (await (await fetch(`${server.url}/index.json`)).json()) as {
       entries: Record<string, { type: string }>;
@@ -72,8 +103,7 @@ describe.skipIf(!built)("the MSW-driven previews reach their states (needs `pnpm
       .map(([id]) => id);
     expect(stories.length).toBeGreaterThan(50);
     const page = await chromium.context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
+    const errors = watchProblems(page);
     const failed: string[] = [];
     for (const id of stories) {
       await page.goto(`${server.url}/iframe.html?id=${id}&viewMode=story`);

@@ -32,3 +32,9 @@ export const Failed: Story = { args: { seed: SCENARIOS.failed } };
 export const Stopped: Story = { args: { seed: SCENARIOS.stopped } };
 export const LongTranscript: Story = { args: { seed: SCENARIOS.longTranscript } };
 export const WithObserver: Story = { args: { seed: SCENARIOS.streaming, initialObserverOpen: true } };
+/** Opened in a browser that did not create it and holds no share link: the server's 404, said honestly. */
+export const NotYourSession: Story = { args: { seed: SCENARIOS.notYourSession, ownedHere: false } };
+/** A share link's holder: the same live chat, read-only. */
+export const ReadOnlyShare: Story = {
+  args: { seed: SCENARIOS.streaming, shareToken: "preview-share-token" },
+};

@@ -49,6 +49,8 @@ export interface MockTurnPlan {
 /** What the mock session holds when the story mounts. */
 export interface MockSessionSeed {
   readonly sessionId: string;
+  /** The session belongs to another owner: every route answers 404. */
+  readonly foreign?: boolean;
   readonly title?: string;
   /** Status of the session when no turn is active (`idle`, `stopped`, `failed`). Default idle. */
   readonly status?: TurnStatus;
@@ -114,6 +116,12 @@ export class MockReplayBackend {
     return [
       // After a scripted drop into "offline", every request fails like fetch does offline.
       http.all("*", () => (this.offline ? HttpResponse.error() : undefined)),
+      // Another owner's session: the server's 404, which never says whether it exists.
+      http.all("*", () =>
+        this.seed.foreign
+          ? HttpResponse.json({ error: { code: "not_found", message: "Session not found" } }, { status: 404 })
+          : undefined,
+      ),
       http.post(ROUTES.sessions, () =>
         HttpResponse.json(
           { id, title: this.seed.title ?? "Preview chat", created_at: new Date(0).toISOString() },

@@ -11,6 +11,10 @@ export interface MockedChatWorkspaceProps {
   readonly reconnect?: UseVercelChatOptions["reconnect"];
   readonly initialObserverOpen?: boolean;
   readonly initialLogOpen?: boolean;
+  /** Open as a share link's holder (read-only). */
+  readonly shareToken?: string;
+  /** Whether this browser's list has the session (decides what a 404 means). */
+  readonly ownedHere?: boolean;
 }
 
 /**
@@ -22,6 +26,8 @@ export function MockedChatWorkspace({
   reconnect,
   initialObserverOpen,
   initialLogOpen,
+  shareToken,
+  ownedHere,
 }: MockedChatWorkspaceProps) {
   const [backend] = useState(() => new MockReplayBackend(seed));
   const [fetch] = useState(() => createMockFetch(backend.handlers));
@@ -37,6 +43,9 @@ export function MockedChatWorkspace({
         onReload={() => {}}
         initialObserverOpen={initialObserverOpen ?? false}
         initialLogOpen={initialLogOpen ?? false}
+        shareToken={shareToken ?? null}
+        ownedHere={ownedHere ?? true}
+        pageUrl="https://demo.example"
       />
     </IsolatedQueryClient>
   );

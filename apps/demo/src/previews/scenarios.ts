@@ -124,4 +124,5 @@ export const SCENARIOS = {
     ],
   },
   longTranscript: { sessionId: PREVIEW_SESSION, title: "Long transcript", history: longTranscript() },
+  notYourSession: { sessionId: PREVIEW_SESSION, title: "Someone else's chat", foreign: true },
 } satisfies Record<string, MockSessionSeed>;
