@@ -4,11 +4,6 @@ import { serve } from "@hono/node-server";
 import { createDemoTools, DEMO_TOOL_APPROVAL } from "./demo-tools";
 import { MemorySessionStore } from "./memory-session-store";
 import { MemoryStreamStore } from "./memory-stream-store";
-import { DEFAULT_REDIS_URL } from "./redis-connection";
-import { createRedisStores, type RedisStores } from "./redis-stores";
-import type { ReplayServerOptions } from "./replay-options";
-import { createReplayServer } from "./replay-server";
-import { createScriptedModel } from "./scripted-model";
 import {
   HISTORY_USAGE,
   type HistoryCliOptions,
@@ -16,6 +11,11 @@ import {
   migrateCommand,
   withPostgresHistory,
 } from "./postgres/cli-postgres";
+import { DEFAULT_REDIS_URL } from "./redis-connection";
+import { createRedisStores, type RedisStores } from "./redis-stores";
+import type { ReplayServerOptions } from "./replay-options";
+import { createReplayServer } from "./replay-server";
+import { createScriptedModel } from "./scripted-model";
 
 /** Parsed command-line options of `chat-replay-server`; tuning fields are set only when given. */
 export interface CliOptions extends HistoryCliOptions {
