@@ -1,12 +1,15 @@
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { ChatReplayError } from "@chat-replay/protocol";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pageOfRows } from "../src/history-page";
 import { MemorySessionStore } from "../src/memory-session-store";
 import { createPostgresHistory } from "../src/postgres/create-postgres-history";
 import { PostgresSessionStore } from "../src/postgres/postgres-session-store";
 import { RedisSessionStore } from "../src/redis-session-store";
 import type { HistoryPage, HistoryRow } from "../src/session-store";
+import { startServer } from "./harness";
 import { describeWithPostgres } from "./postgres-env";
-import { deleteKeys, redisUrl, uniquePrefix } from "./redis-env";
+import { deleteKeys, freePort, redisUrl, uniquePrefix } from "./redis-env";
 import { describeSessionStoreConformance } from "./session-store-conformance";
 
 describeWithPostgres("PostgresSessionStore", (db) => {
@@ -143,6 +146,32 @@ describeWithPostgres("PostgresSessionStore history pages", (db) => {
         rows: [],
         before: null,
       });
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("PostgresSessionStore without a database", () => {
+  it("every operation rejects with store_unavailable, and the server answers 503 naming no URL", async () => {
+    const url = `postgres://postgres:pw-never-shown@127.0.0.1:${await freePort()}/none`;
+    const store = new PostgresSessionStore({
+      sql: postgres(url, { max: 1, connect_timeout: 1, onnotice: () => {} }),
+      live: new MemorySessionStore(),
+    });
+    try {
+      const refusal = await store.getSession("s").catch((error: unknown) => error);
+      expect(ChatReplayError.isInstance(refusal) && refusal.code).toBe("store_unavailable");
+      await expect(
+        store.upsertHistory("s", [{ message: { id: "m", role: "user", parts: [] }, runId: null }]),
+      ).rejects.toThrow(/unavailable/);
+      const { client } = await startServer({ sessionStore: store });
+      const response = await client.request("/api/sessions", { method: "POST", body: "{}" });
+      expect(response.status).toBe(503);
+      expect(response.headers.get("retry-after")).toBe("1");
+      const body = await response.text();
+      expect(JSON.parse(body).error.code).toBe("store_unavailable");
+      expect(body).not.toMatch(/pw-never-shown|127\.0\.0\.1|postgres:/);
     } finally {
       await store.close();
     }

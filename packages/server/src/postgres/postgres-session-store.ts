@@ -1,4 +1,4 @@
-import type { ApprovalItem, TurnStatus } from "@chat-replay/protocol";
+import { type ApprovalItem, ChatReplayError, type TurnStatus } from "@chat-replay/protocol";
 import type { UIMessage } from "ai";
 import type { Sql, TransactionSql } from "postgres";
 import { DEFAULT_SESSION_TTL_MS } from "../memory-session-store";
@@ -99,113 +99,131 @@ export class PostgresSessionStore implements SessionStore {
       lease_expires_at::float8 AS lease_expires_at, version::float8 AS version`;
   }
 
-  async createSession(
+  createSession(
     input: { id: string; ownerId: string; title: string },
     limits: { readonly maxPerOwner?: number } = {},
   ): Promise<SessionRecord | null> {
-    await this.sweepIfDue();
-    const now = this.now();
-    const record = newSessionRecord(input, now);
-    return this.sql.begin(async (tx) => {
-      // One owner's creates are serialised, so count-then-insert cannot overshoot the limit.
-      await tx`SELECT pg_advisory_xact_lock(hashtext(${input.ownerId}))`;
-      const { maxPerOwner } = limits;
-      if (maxPerOwner !== undefined) {
-        const [row] = await tx<{ count: number }[]>`
-          SELECT count(*)::int AS count FROM chat_replay_sessions
-          WHERE owner_id = ${input.ownerId} AND id <> ${input.id} AND ${this.live_(tx, now)}`;
-        if ((row?.count ?? 0) >= maxPerOwner) return null;
-      }
-      // A session created again under its id replaces itself (history included), as in memory.
-      await tx`DELETE FROM chat_replay_sessions WHERE id = ${input.id}`;
-      await tx`
-        INSERT INTO chat_replay_sessions (id, owner_id, title, created_at, turn_status, expires_at)
-        VALUES (${input.id}, ${input.ownerId}, ${input.title}, ${new Date(now)}, 'idle', ${this.expiresAt(now)})`;
-      return record;
+    return this.guard("createSession", async () => {
+      await this.sweepIfDue();
+      const now = this.now();
+      const record = newSessionRecord(input, now);
+      return this.sql.begin(async (tx) => {
+        // One owner's creates are serialised, so count-then-insert cannot overshoot the limit.
+        await tx`SELECT pg_advisory_xact_lock(hashtext(${input.ownerId}))`;
+        const { maxPerOwner } = limits;
+        if (maxPerOwner !== undefined) {
+          const [row] = await tx<{ count: number }[]>`
+            SELECT count(*)::int AS count FROM chat_replay_sessions
+            WHERE owner_id = ${input.ownerId} AND id <> ${input.id} AND ${this.live_(tx, now)}`;
+          if ((row?.count ?? 0) >= maxPerOwner) return null;
+        }
+        // A session created again under its id replaces itself (history included), as in memory.
+        await tx`DELETE FROM chat_replay_sessions WHERE id = ${input.id}`;
+        await tx`
+          INSERT INTO chat_replay_sessions (id, owner_id, title, created_at, turn_status, expires_at)
+          VALUES (${input.id}, ${input.ownerId}, ${input.title}, ${new Date(now)}, 'idle', ${this.expiresAt(now)})`;
+        return record;
+      });
     });
   }
 
   /** Deletes the session (its history cascades), then the claims naming it in the live store. */
-  async deleteSession(id: string): Promise<SessionRecord | null> {
-    const now = this.now();
-    const [row] = await this.sql<SessionRow[]>`
-      WITH gone AS (DELETE FROM chat_replay_sessions WHERE id = ${id} RETURNING *)
-      SELECT ${this.columns(this.sql)} FROM gone WHERE ${this.live_(this.sql, now)}`;
-    await this.live.deleteSession(id);
-    return row ? toRecord(row) : null;
+  deleteSession(id: string): Promise<SessionRecord | null> {
+    return this.guard("deleteSession", async () => {
+      const now = this.now();
+      const [row] = await this.sql<SessionRow[]>`
+        WITH gone AS (DELETE FROM chat_replay_sessions WHERE id = ${id} RETURNING *)
+        SELECT ${this.columns(this.sql)} FROM gone WHERE ${this.live_(this.sql, now)}`;
+      await this.live.deleteSession(id);
+      return row ? toRecord(row) : null;
+    });
   }
 
   countHit(key: string, windowMs: number): Promise<{ readonly count: number; readonly resetAt: number }> {
     return this.live.countHit(key, windowMs);
   }
 
-  async getSession(id: string): Promise<SessionRecord | null> {
-    const [row] = await this.sql<SessionRow[]>`
-      SELECT ${this.columns(this.sql)} FROM chat_replay_sessions
-      WHERE id = ${id} AND ${this.live_(this.sql, this.now())}`;
-    return row ? toRecord(row) : null;
+  getSession(id: string): Promise<SessionRecord | null> {
+    return this.guard("getSession", async () => {
+      const [row] = await this.sql<SessionRow[]>`
+        SELECT ${this.columns(this.sql)} FROM chat_replay_sessions
+        WHERE id = ${id} AND ${this.live_(this.sql, this.now())}`;
+      return row ? toRecord(row) : null;
+    });
   }
 
-  async beginTurn(sessionId: string, turn: TurnStart): Promise<BeginTurnResult> {
-    const now = this.now();
-    const [row] = await this.sql<SessionRow[]>`
-      UPDATE chat_replay_sessions SET
-        turn_status = 'running', curr_run_id = ${turn.runId}, stream_id = ${turn.streamId},
-        last_run_id = ${turn.runId}, last_stream_id = ${turn.streamId}, prompt = ${turn.prompt},
-        prompt_message_id = ${turn.promptMessageId}, phase = 0, pending_approvals = '[]',
-        lease_expires_at = ${now + turn.leaseMs}, version = version + 1,
-        expires_at = ${this.expiresAt(now)}
-      WHERE id = ${sessionId} AND curr_run_id IS NULL AND ${this.live_(this.sql, now)}
-      RETURNING ${this.columns(this.sql)}`;
-    return row
-      ? { ok: true, session: toRecord(row) }
-      : { ok: false, session: await this.getSession(sessionId) };
+  beginTurn(sessionId: string, turn: TurnStart): Promise<BeginTurnResult> {
+    return this.guard("beginTurn", async () => {
+      const now = this.now();
+      const [row] = await this.sql<SessionRow[]>`
+        UPDATE chat_replay_sessions SET
+          turn_status = 'running', curr_run_id = ${turn.runId}, stream_id = ${turn.streamId},
+          last_run_id = ${turn.runId}, last_stream_id = ${turn.streamId}, prompt = ${turn.prompt},
+          prompt_message_id = ${turn.promptMessageId}, phase = 0, pending_approvals = '[]',
+          lease_expires_at = ${now + turn.leaseMs}, version = version + 1,
+          expires_at = ${this.expiresAt(now)}
+        WHERE id = ${sessionId} AND curr_run_id IS NULL AND ${this.live_(this.sql, now)}
+        RETURNING ${this.columns(this.sql)}`;
+      return row
+        ? { ok: true, session: toRecord(row) }
+        : { ok: false, session: await this.getSession(sessionId) };
+    });
   }
 
-  async pauseTurn(sessionId: string, runId: string, approvals: readonly ApprovalItem[]): Promise<boolean> {
-    const now = this.now();
-    const rows = await this.sql`
-      UPDATE chat_replay_sessions SET
-        turn_status = 'waiting_for_approval', pending_approvals = ${JSON.stringify(approvals)}::text::json,
-        lease_expires_at = NULL, version = version + 1, expires_at = ${this.expiresAt(now)}
-      WHERE id = ${sessionId} AND curr_run_id = ${runId} AND turn_status = 'running'
-        AND ${this.live_(this.sql, now)}
-      RETURNING id`;
-    return rows.length === 1;
+  pauseTurn(sessionId: string, runId: string, approvals: readonly ApprovalItem[]): Promise<boolean> {
+    return this.guard("pauseTurn", async () => {
+      const now = this.now();
+      const rows = await this.sql`
+        UPDATE chat_replay_sessions SET
+          turn_status = 'waiting_for_approval', pending_approvals = ${JSON.stringify(approvals)}::text::json,
+          lease_expires_at = NULL, version = version + 1, expires_at = ${this.expiresAt(now)}
+        WHERE id = ${sessionId} AND curr_run_id = ${runId} AND turn_status = 'running'
+          AND ${this.live_(this.sql, now)}
+        RETURNING id`;
+      return rows.length === 1;
+    });
   }
 
-  async resumeTurn(sessionId: string, runId: string, leaseMs: number): Promise<SessionRecord | null> {
-    const now = this.now();
-    const [row] = await this.sql<SessionRow[]>`
-      UPDATE chat_replay_sessions SET
-        turn_status = 'running', phase = phase + 1, pending_approvals = '[]',
-        lease_expires_at = ${now + leaseMs}, version = version + 1, expires_at = ${this.expiresAt(now)}
-      WHERE id = ${sessionId} AND curr_run_id = ${runId} AND turn_status = 'waiting_for_approval'
-        AND ${this.live_(this.sql, now)}
-      RETURNING ${this.columns(this.sql)}`;
-    return row ? toRecord(row) : null;
+  resumeTurn(sessionId: string, runId: string, leaseMs: number): Promise<SessionRecord | null> {
+    return this.guard("resumeTurn", async () => {
+      const now = this.now();
+      const [row] = await this.sql<SessionRow[]>`
+        UPDATE chat_replay_sessions SET
+          turn_status = 'running', phase = phase + 1, pending_approvals = '[]',
+          lease_expires_at = ${now + leaseMs}, version = version + 1, expires_at = ${this.expiresAt(now)}
+        WHERE id = ${sessionId} AND curr_run_id = ${runId} AND turn_status = 'waiting_for_approval'
+          AND ${this.live_(this.sql, now)}
+        RETURNING ${this.columns(this.sql)}`;
+      return row ? toRecord(row) : null;
+    });
   }
 
   finalizeTurn(sessionId: string, runId: string, status: TurnStatus): Promise<boolean> {
-    return this.end(this.sql, sessionId, this.sql`curr_run_id = ${runId}`, status);
+    return this.guard("finalizeTurn", async () => {
+      return this.end(this.sql, sessionId, this.sql`curr_run_id = ${runId}`, status);
+    });
   }
 
   /** §2 compare-and-clear and the turn's final rows, one transaction: both or neither. */
-  async finalizeTurnWithHistory(
+  finalizeTurnWithHistory(
     sessionId: string,
     runId: string,
     status: TurnStatus,
     rows: readonly HistoryRow[],
   ): Promise<boolean> {
-    return this.sql.begin(async (tx) => {
-      if (!(await this.end(tx, sessionId, tx`curr_run_id = ${runId}`, status))) return false;
-      await this.insertRows(tx, sessionId, rows);
-      return true;
+    return this.guard("finalizeTurnWithHistory", async () => {
+      return this.sql.begin(async (tx) => {
+        if (!(await this.end(tx, sessionId, tx`curr_run_id = ${runId}`, status))) return false;
+        await this.insertRows(tx, sessionId, rows);
+        return true;
+      });
     });
   }
 
   abandonTurn(sessionId: string, streamId: string): Promise<boolean> {
-    return this.end(this.sql, sessionId, this.sql`stream_id = ${streamId}`, "failed");
+    return this.guard("abandonTurn", async () => {
+      return this.end(this.sql, sessionId, this.sql`stream_id = ${streamId}`, "failed");
+    });
   }
 
   /** The ended projection (§2 Finalize): pointers cleared, last-run pointers kept. */
@@ -226,23 +244,27 @@ export class PostgresSessionStore implements SessionStore {
     return rows.length === 1;
   }
 
-  async renewLease(sessionId: string, runId: string, leaseMs: number): Promise<boolean> {
-    const now = this.now();
-    const rows = await this.sql`
-      UPDATE chat_replay_sessions SET lease_expires_at = ${now + leaseMs}, expires_at = ${this.expiresAt(now)}
-      WHERE id = ${sessionId} AND curr_run_id = ${runId} AND ${this.live_(this.sql, now)}
-      RETURNING id`;
-    return rows.length === 1;
+  renewLease(sessionId: string, runId: string, leaseMs: number): Promise<boolean> {
+    return this.guard("renewLease", async () => {
+      const now = this.now();
+      const rows = await this.sql`
+        UPDATE chat_replay_sessions SET lease_expires_at = ${now + leaseMs}, expires_at = ${this.expiresAt(now)}
+        WHERE id = ${sessionId} AND curr_run_id = ${runId} AND ${this.live_(this.sql, now)}
+        RETURNING id`;
+      return rows.length === 1;
+    });
   }
 
-  async upsertHistory(sessionId: string, rows: readonly HistoryRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    const now = this.now();
-    await this.sql.begin(async (tx) => {
-      const touched = await tx`
-        UPDATE chat_replay_sessions SET expires_at = ${this.expiresAt(now)}
-        WHERE id = ${sessionId} AND ${this.live_(tx, now)} RETURNING id`;
-      if (touched.length === 1) await this.insertRows(tx, sessionId, rows);
+  upsertHistory(sessionId: string, rows: readonly HistoryRow[]): Promise<void> {
+    return this.guard("upsertHistory", async () => {
+      if (rows.length === 0) return;
+      const now = this.now();
+      await this.sql.begin(async (tx) => {
+        const touched = await tx`
+          UPDATE chat_replay_sessions SET expires_at = ${this.expiresAt(now)}
+          WHERE id = ${sessionId} AND ${this.live_(tx, now)} RETURNING id`;
+        if (touched.length === 1) await this.insertRows(tx, sessionId, rows);
+      });
     });
   }
 
@@ -265,13 +287,15 @@ export class PostgresSessionStore implements SessionStore {
       DO UPDATE SET run_id = excluded.run_id, message = excluded.message`;
   }
 
-  async getHistory(sessionId: string): Promise<HistoryRow[]> {
-    const rows = await this.sql<{ message: UIMessage; run_id: string | null }[]>`
-      SELECT h.message, h.run_id FROM chat_replay_history h
-      JOIN chat_replay_sessions s ON s.id = h.session_id
-      WHERE h.session_id = ${sessionId} AND ${this.live_(this.sql, this.now())}
-      ORDER BY h.seq`;
-    return rows.map((row) => ({ message: row.message, runId: row.run_id }));
+  getHistory(sessionId: string): Promise<HistoryRow[]> {
+    return this.guard("getHistory", async () => {
+      const rows = await this.sql<{ message: UIMessage; run_id: string | null }[]>`
+        SELECT h.message, h.run_id FROM chat_replay_history h
+        JOIN chat_replay_sessions s ON s.id = h.session_id
+        WHERE h.session_id = ${sessionId} AND ${this.live_(this.sql, this.now())}
+        ORDER BY h.seq`;
+      return rows.map((row) => ({ message: row.message, runId: row.run_id }));
+    });
   }
 
   /**
@@ -280,38 +304,56 @@ export class PostgresSessionStore implements SessionStore {
    * `limit + 1` (the boundary); the page is the visible rows after it. Costs the page, not
    * the session's length.
    */
-  async getHistoryPage(sessionId: string, query: HistoryPageQuery): Promise<HistoryPage> {
-    const before = query.before ?? NO_CURSOR;
-    const now = this.now();
-    const [live] = await this.sql`
-      SELECT 1 FROM chat_replay_sessions WHERE id = ${sessionId} AND ${this.live_(this.sql, now)}`;
-    if (!live) return { rows: [], before: null };
-    const [boundary] = await this.sql<{ seq: string }[]>`
-      SELECT seq::text AS seq FROM (
-        SELECT seq, count(*) FILTER (WHERE starts) OVER (ORDER BY seq DESC ROWS UNBOUNDED PRECEDING) AS turn
-        FROM (
-          SELECT seq, turn IS DISTINCT FROM lag(turn) OVER (ORDER BY seq DESC) AS starts
+  getHistoryPage(sessionId: string, query: HistoryPageQuery): Promise<HistoryPage> {
+    return this.guard("getHistoryPage", async () => {
+      const before = query.before ?? NO_CURSOR;
+      const now = this.now();
+      const [live] = await this.sql`
+        SELECT 1 FROM chat_replay_sessions WHERE id = ${sessionId} AND ${this.live_(this.sql, now)}`;
+      if (!live) return { rows: [], before: null };
+      const [boundary] = await this.sql<{ seq: string }[]>`
+        SELECT seq::text AS seq FROM (
+          SELECT seq, count(*) FILTER (WHERE starts) OVER (ORDER BY seq DESC ROWS UNBOUNDED PRECEDING) AS turn
           FROM (
-            SELECT seq, coalesce(run_id, 'row:' || seq::text) AS turn FROM chat_replay_history
-            WHERE session_id = ${sessionId} AND seq < ${before}::bigint
-              AND ${this.visible(query.hideRunId)}
-            ORDER BY seq DESC
-          ) visible
-        ) marked
-      ) numbered
-      WHERE turn > ${query.limit}
-      LIMIT 1`;
-    const after = boundary?.seq ?? "-1";
-    const rows = await this.sql<{ message: UIMessage; run_id: string | null }[]>`
-      SELECT message, run_id FROM chat_replay_history
-      WHERE session_id = ${sessionId} AND seq > ${after}::bigint AND seq < ${before}::bigint
-        AND ${this.visible(query.hideRunId)}
-      ORDER BY seq`;
-    return {
-      rows: rows.map((row) => ({ message: row.message, runId: row.run_id })),
-      // Rows below the cursor `seq + 1` are the boundary turn and older.
-      before: boundary ? (BigInt(boundary.seq) + 1n).toString() : null,
-    };
+            SELECT seq, turn IS DISTINCT FROM lag(turn) OVER (ORDER BY seq DESC) AS starts
+            FROM (
+              SELECT seq, coalesce(run_id, 'row:' || seq::text) AS turn FROM chat_replay_history
+              WHERE session_id = ${sessionId} AND seq < ${before}::bigint
+                AND ${this.visible(query.hideRunId)}
+              ORDER BY seq DESC
+            ) visible
+          ) marked
+        ) numbered
+        WHERE turn > ${query.limit}
+        LIMIT 1`;
+      const after = boundary?.seq ?? "-1";
+      const rows = await this.sql<{ message: UIMessage; run_id: string | null }[]>`
+        SELECT message, run_id FROM chat_replay_history
+        WHERE session_id = ${sessionId} AND seq > ${after}::bigint AND seq < ${before}::bigint
+          AND ${this.visible(query.hideRunId)}
+        ORDER BY seq`;
+      return {
+        rows: rows.map((row) => ({ message: row.message, runId: row.run_id })),
+        // Rows below the cursor `seq + 1` are the boundary turn and older.
+        before: boundary ? (BigInt(boundary.seq) + 1n).toString() : null,
+      };
+    });
+  }
+
+  /**
+   * Runs one store operation; a lost or refused connection becomes `store_unavailable`, which
+   * the server answers with 503 and `Retry-After` (never the database URL). Other errors
+   * (constraint violations, bugs) pass through.
+   */
+  private async guard<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (!isConnectionError(error)) throw error;
+      throw new ChatReplayError("store_unavailable", `Postgres history store unavailable (${operation}).`, {
+        cause: error,
+      });
+    }
   }
 
   /** SQL fragment: the row is not the hidden active run's (§3); untagged rows always show. */
@@ -363,4 +405,24 @@ function toRecord(row: SessionRow): SessionRecord {
     leaseExpiresAt: row.lease_expires_at,
     version: row.version,
   };
+}
+
+/** Socket-level failures and the server states that mean "not now" (SQLSTATE 08xxx, 57P0x). */
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+]);
+
+function isConnectionError(error: unknown): boolean {
+  if (typeof error !== "object" || error === null || !("code" in error)) return false;
+  const code = String((error as { code: unknown }).code);
+  return CONNECTION_CODES.has(code) || code.startsWith("08") || /^57P0[1-3]$/.test(code);
 }
