@@ -74,6 +74,9 @@ describe("accessibility and the app shell in Chromium", () => {
     await page.getByRole("region", { name: /Approve deploy/ }).waitFor();
     await expectAccessibleInBothThemes("waiting for approval");
     await saveScreenshot(page, "a11y-waiting-for-approval");
+    await page.emulateMedia({ colorScheme: "dark" });
+    await saveScreenshot(page, "a11y-waiting-for-approval-dark");
+    await page.emulateMedia({ colorScheme: "light" });
 
     await page.getByRole("button", { name: "Approve", exact: true }).click();
     await settledAnswer(page, sessionId);

@@ -64,6 +64,10 @@ describe("the demo chat in Chromium", () => {
       .toBe(false);
     await reasoning.locator("summary").click();
     expect(await reasoning.evaluate((element) => (element as HTMLDetailsElement).open)).toBe(true);
+    // The model reasons anew after the tool result: two reasoning parts, never the same text twice.
+    const thoughts = await bubble.locator(".reasoning-text").allTextContents();
+    expect(thoughts).toHaveLength(2);
+    expect(new Set(thoughts).size).toBe(2);
     await saveScreenshot(page, "reasoning-and-tool");
   });
 

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { ChaosProxy } from "@chat-replay/test-fixture";
 import type { BrowserContext, Page } from "playwright-core";

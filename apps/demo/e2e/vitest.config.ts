@@ -22,5 +22,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // A condition waited for in a browser (an answer growing, a re-attach) can take seconds on
+    // a loaded two-core machine; 1 s (the default) is a clock, not a condition.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

@@ -22,6 +22,10 @@ export function useStickToBottom(
 ): StickToBottom {
   const followingRef = useRef(true);
   const [following, setFollowing] = useState(true);
+  // Where our own last pin left the scroll position: content growth never lowers scrollTop,
+  // so a lower one away from the end is the reader scrolling up, even when the content
+  // changed again before their scroll event arrived.
+  const pinnedAt = useRef(0);
   useLayoutEffect(() => {
     const element = container.current;
     if (!element) return;
@@ -36,13 +40,23 @@ export function useStickToBottom(
   // biome-ignore lint/correctness/useExhaustiveDependencies: contentKey is the trigger, not an input
   useLayoutEffect(() => {
     const element = container.current;
-    if (element && followingRef.current) element.scrollTop = element.scrollHeight;
+    if (!element || !followingRef.current) return;
+    const fromEnd = element.scrollHeight - element.scrollTop - element.clientHeight;
+    if (element.scrollTop < pinnedAt.current - 1 && fromEnd >= FOLLOW_THRESHOLD) {
+      followingRef.current = false;
+      setFollowing(false);
+      return;
+    }
+    element.scrollTop = element.scrollHeight;
+    pinnedAt.current = element.scrollTop;
   }, [container, contentKey]);
   const jumpToLatest = useCallback(() => {
     const element = container.current;
     followingRef.current = true;
     setFollowing(true);
-    if (element) element.scrollTop = element.scrollHeight;
+    if (!element) return;
+    element.scrollTop = element.scrollHeight;
+    pinnedAt.current = element.scrollTop;
   }, [container]);
   return { following, jumpToLatest };
 }
