@@ -3,12 +3,13 @@ import type { DemoChat } from "../hooks/use-demo-chat";
 import { describeEventId } from "../lib/event-position";
 import { answerWords, pendingApprovals } from "../lib/message-parts";
 import { PROMPT_PRESETS } from "../lib/prompt-presets";
+import { recoveryOf } from "../lib/recovery";
 import { ApprovalCard } from "./approval-card";
 import { ChatHeader } from "./chat-header";
 import { Composer } from "./composer";
 import { MessageList } from "./message-list";
 import { PromptPresets } from "./prompt-presets";
-import { RecoveryNotice, recoveryOf } from "./recovery-notice";
+import { RecoveryNotice } from "./recovery-notice";
 import { TurnError } from "./turn-error";
 
 /** Props of {@link ChatPane}. */

@@ -1,10 +1,4 @@
-import type { ConnectionState } from "@chat-replay/client";
-
-/** What the bubble says about its connection; `null` renders nothing. */
-export type Recovery =
-  | { readonly kind: "resuming"; readonly phase: "reconnecting" | "offline"; readonly attempts: number }
-  | { readonly kind: "gave-up"; readonly attempts: number }
-  | { readonly kind: "detached" };
+import type { Recovery } from "../lib/recovery";
 
 /** Props of {@link RecoveryNotice}. */
 export interface RecoveryNoticeProps {
@@ -68,21 +62,4 @@ export function RecoveryNotice({ recovery, words, position, onResume }: Recovery
       </button>
     </div>
   );
-}
-
-/** The notice a chat shows for its connection, or `null` when nothing needs saying. */
-export function recoveryOf(input: {
-  readonly phase: ConnectionState["phase"];
-  readonly attempts: number;
-  readonly lostConnection: boolean;
-  readonly detached: boolean;
-  readonly turnActive: boolean;
-}): Recovery | null {
-  if (input.detached && input.turnActive) return { kind: "detached" };
-  if (input.phase === "reconnecting" || input.phase === "offline") {
-    return { kind: "resuming", phase: input.phase, attempts: input.attempts };
-  }
-  // The error goes once the answer is complete: history adoption clears it.
-  if (input.lostConnection) return { kind: "gave-up", attempts: input.attempts };
-  return null;
 }
