@@ -223,7 +223,7 @@ const ops: Record<string, Op> = {
       leaseMs: 3_600_000,
     });
     if (!begun.ok) throw new Error("beginTurn refused");
-    const key = `${o.keyPrefix}:${sessionId}:${streamId}`;
+    const key = `${o.keyPrefix}:{${sessionId}}:${streamId}`; // as the server's streamKey (session id = hash tag)
     const ids: string[] = [];
     const entryAt = (index: number): BufferEntry =>
       index === 0 ? { type: "text-start", part: 0 } : { type: "text-delta", part: 0, text };

@@ -19,6 +19,13 @@ interface Waiter {
 
 /** Entries a tail keeps for readers slightly behind it. */
 const RECENT_LIMIT = 4096;
+/**
+ * How long a tail outlives its last waiter. Under load every reader of a busy buffer can be
+ * writing to its socket at the same moment; a tail dropped then would forget its recent
+ * entries and send every returning reader to the store on its own (the cost per entry would
+ * grow with readers again). Kept, it resumes from where it stopped.
+ */
+const LINGER_MS = 30_000;
 
 /** One blocking read loop for one buffer, shared by every local reader of it. */
 class Tail {
@@ -32,6 +39,10 @@ class Tail {
    * however many readers there are.
    */
   recent: StoredEntry[] = [];
+  /** The position `recent` continues from: a reader there or later is served from memory. */
+  recentFrom: string | null = null;
+  /** When the tail last had no waiters (for the linger), or null while it has some. */
+  idleSince: number | null = null;
 
   constructor(
     private readonly store: StreamStore,
@@ -68,9 +79,18 @@ class Tail {
         if (entries.length === 0) continue;
         this.lastId = entries.at(-1)!.id;
         // Contiguous with what is kept: this read started right after the newest kept entry.
-        this.recent =
-          this.recent.length > 0 && this.recent.at(-1)!.id === after ? this.recent.concat(entries) : entries;
-        if (this.recent.length > RECENT_LIMIT) this.recent = this.recent.slice(-RECENT_LIMIT);
+        const contiguous = this.recentFrom !== null && (this.recent.at(-1)?.id ?? this.recentFrom) === after;
+        if (contiguous) {
+          this.recent = this.recent.concat(entries);
+        } else {
+          this.recent = entries;
+          this.recentFrom = after;
+        }
+        if (this.recent.length > RECENT_LIMIT) {
+          const dropped = this.recent.length - RECENT_LIMIT;
+          this.recentFrom = this.recent[dropped - 1]!.id;
+          this.recent = this.recent.slice(dropped);
+        }
         for (const waiter of this.waiters) {
           // A waiter ahead of `after` (it read the store itself) only wants what is new to it.
           // Registration guarantees waiter.after >= after, so nothing between is missed.
@@ -104,6 +124,7 @@ class Tail {
 export class BufferHub {
   private readonly tails = new Map<string, Tail>();
   private readonly stop = new AbortController();
+  private sweptAt = 0;
 
   constructor(
     private readonly store: StreamStore,
@@ -120,10 +141,10 @@ export class BufferHub {
       tail = new Tail(this.store, key, this.blockMs, () => this.release(key), this.stop.signal);
       this.tails.set(key, tail);
     }
+    tail.idleSince = null;
     if (tail.lastId !== null && compareEntryIds(after, tail.lastId) < 0) {
-      const first = tail.recent[0];
       // Served from memory only if the kept entries reach back to `after` (no gap).
-      if (first && compareEntryIds(first.id, after) <= 0) {
+      if (tail.recentFrom !== null && compareEntryIds(tail.recentFrom, after) <= 0) {
         let low = 0;
         let high = tail.recent.length;
         while (low < high) {
@@ -154,8 +175,27 @@ export class BufferHub {
 
   private release(key: string): void {
     const tail = this.tails.get(key);
-    if (tail && tail.waiters.size === 0) this.tails.delete(key);
-    else if (tail && !tail.running && !this.stop.signal.aborted) void tail.run();
+    if (!tail) return;
+    if (tail.waiters.size > 0) {
+      if (!tail.running && !this.stop.signal.aborted) void tail.run();
+      return;
+    }
+    // No waiter right now: keep the tail (and its recent entries) a while; readers come back.
+    tail.idleSince = Date.now();
+    this.sweep();
+  }
+
+  /** Drops tails idle for longer than the linger (checked at most once a second, as one goes idle). */
+  private sweep(): void {
+    const now = Date.now();
+    if (now - this.sweptAt < 1_000) return;
+    this.sweptAt = now;
+    const cutoff = now - LINGER_MS;
+    for (const [key, tail] of this.tails) {
+      if (tail.idleSince !== null && tail.idleSince < cutoff && tail.waiters.size === 0 && !tail.running) {
+        this.tails.delete(key);
+      }
+    }
   }
 
   /** Number of buffers with a live read loop (for tests and metrics). */

@@ -29,6 +29,8 @@ export interface CliOptions extends HistoryCliOptions {
   readonly redisUrl?: string;
   /** Key prefix of every Redis key (only with `store: "redis"`). */
   readonly keyPrefix?: string;
+  /** `redisUrl` is a seed node of a Redis Cluster (only with `store: "redis"`). */
+  readonly redisCluster?: boolean;
   readonly leaseMs?: number;
   readonly keepaliveMs?: number;
   readonly maxLength?: number;
@@ -57,6 +59,7 @@ const USAGE = `Usage: chat-replay-server [--port N] [--host HOST] [--store memor
   --store memory|redis      where sessions and turn buffers live (default memory); redis lets
                             several instances serve the same sessions
   --redis-url URL           Redis for --store redis (default $REDIS_URL or ${DEFAULT_REDIS_URL})
+  --redis-cluster           --redis-url is one node of a Redis Cluster (keys hash-tagged per session)
   --key-prefix P            first segment of every Redis key (default chat-replay); instances
                             that share sessions use the same prefix
 ${HISTORY_USAGE}
@@ -118,6 +121,7 @@ export function parseCliOptions(
       "key-prefix": { type: "string" },
       "history-store": { type: "string" },
       "database-url": { type: "string" },
+      "redis-cluster": { type: "boolean" },
       secret: { type: "string" },
       "allowed-origin": { type: "string", multiple: true },
       "cors-origin": { type: "string", multiple: true },
@@ -165,16 +169,16 @@ function originOptions(
 }
 
 function storeOptions(
-  values: { store?: string; "redis-url"?: string; "key-prefix"?: string },
+  values: { store?: string; "redis-url"?: string; "key-prefix"?: string; "redis-cluster"?: boolean },
   env: NodeJS.ProcessEnv,
-): Pick<CliOptions, "store" | "redisUrl" | "keyPrefix"> {
+): Pick<CliOptions, "store" | "redisUrl" | "keyPrefix" | "redisCluster"> {
   const store = values.store;
   if (store !== undefined && store !== "memory" && store !== "redis") {
     throw new Error(`--store must be memory or redis, got "${store}"`);
   }
   if (store !== "redis") {
-    if (values["redis-url"] !== undefined || values["key-prefix"] !== undefined) {
-      throw new Error("--redis-url and --key-prefix need --store redis");
+    if (values["redis-url"] !== undefined || values["key-prefix"] !== undefined || values["redis-cluster"]) {
+      throw new Error("--redis-url, --redis-cluster and --key-prefix need --store redis");
     }
     return store === undefined ? {} : { store };
   }
@@ -185,7 +189,12 @@ function storeOptions(
   if (keyPrefix !== undefined && !/^[\w.:-]{1,100}$/.test(keyPrefix)) {
     throw new Error(`--key-prefix must be 1-100 letters, digits or ._:-, got "${keyPrefix}"`);
   }
-  return { store, redisUrl, ...(keyPrefix === undefined ? {} : { keyPrefix }) };
+  return {
+    store,
+    redisUrl,
+    ...(keyPrefix === undefined ? {} : { keyPrefix }),
+    ...(values["redis-cluster"] ? { redisCluster: true } : {}),
+  };
 }
 
 function numericOptions(values: Record<string, string | undefined>): Partial<CliOptions> {
@@ -241,6 +250,7 @@ function serverSetup(options: CliOptions): { serverOptions: ReplayServerOptions;
   }
   const redis = createRedisStores({
     url: options.redisUrl ?? DEFAULT_REDIS_URL,
+    ...(options.redisCluster ? { cluster: true } : {}),
     ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
     ...maxLength,
     ...sessionTtl,

@@ -1,8 +1,15 @@
 import { ChatReplayError } from "@chat-replay/protocol";
-import { Redis, type RedisOptions } from "ioredis";
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 
-/** Where a Redis store connects: a `redis://` URL, or an ioredis client it shares and never closes. */
-export type RedisTarget = string | Redis;
+/** An ioredis client of either shape: one server (single primary) or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * Where a Redis store connects: a `redis://` URL (of the server, or with `cluster: true` of
+ * any one node of a Redis Cluster), or an ioredis client (`Redis` or `Cluster`) it shares
+ * and never closes.
+ */
+export type RedisTarget = string | Redis | Cluster;
 
 /** A line-oriented logger for connection state changes (default: `console.warn`). */
 export type RedisLog = (line: string) => void;
@@ -14,6 +21,10 @@ export interface RedisConnectionOptions {
   readonly log?: RedisLog;
   /** Extra ioredis options (e.g. `blockingTimeout` for the blocking connection). */
   readonly overrides?: RedisOptions;
+  /** A URL target is a seed node of a Redis Cluster: connect with ioredis's `Cluster`. */
+  readonly cluster?: boolean;
+  /** Extra options of a `Cluster` this connection opens (e.g. `shardedSubscribers`). */
+  readonly clusterOverrides?: ClusterOptions;
 }
 
 /** The default Redis of the CLI and `createRedisStores`: `$REDIS_URL`, else the local one. */
@@ -45,7 +56,7 @@ const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN
  * logged once each, and `close` quits only a connection this object opened.
  */
 export class RedisConnection {
-  readonly client: Redis;
+  readonly client: RedisClient;
   private where: string;
   private owned: boolean;
   private readonly log: RedisLog;
@@ -57,13 +68,16 @@ export class RedisConnection {
   constructor(target: RedisTarget, options: RedisConnectionOptions) {
     this.log = options.log ?? ((line) => console.warn(line));
     if (typeof target === "string") {
-      this.client = new Redis(target, settingsOf(options));
+      this.client = options.cluster ? openCluster(target, options) : new Redis(target, settingsOf(options));
       this.owned = true;
-      this.where = redactRedisUrl(target);
+      this.where = options.cluster ? `${redactRedisUrl(target)} (cluster)` : redactRedisUrl(target);
     } else {
       this.client = target;
       this.owned = false;
-      this.where = `${target.options.host ?? "127.0.0.1"}:${target.options.port ?? 6379}`;
+      this.where =
+        target instanceof Cluster
+          ? "Redis Cluster"
+          : `${target.options.host ?? "127.0.0.1"}:${target.options.port ?? 6379}`;
     }
     this.everReady = this.client.status === "ready";
     this.client.on("ready", () => this.onReady());
@@ -76,9 +90,21 @@ export class RedisConnection {
     this.client.on("close", () => this.onClose());
   }
 
-  /** A second connection to the same server (the store's blocking reader), owned by the result. */
+  /** Whether this is a Redis Cluster client (keys of one command must share a hash slot). */
+  get isCluster(): boolean {
+    return this.client instanceof Cluster;
+  }
+
+  /**
+   * A second connection to the same server (the store's blocking reader), owned by the
+   * result; of a cluster, a second `Cluster` client with `clusterOverrides`.
+   */
   duplicate(options: RedisConnectionOptions): RedisConnection {
-    const copy = new RedisConnection(this.client.duplicate(settingsOf(options)), {
+    const client =
+      this.client instanceof Cluster
+        ? this.client.duplicate([], { ...clusterSettingsOf(options), ...options.clusterOverrides })
+        : this.client.duplicate(settingsOf(options));
+    const copy = new RedisConnection(client, {
       ...options,
       log: options.log ?? this.log,
     });
@@ -99,7 +125,7 @@ export class RedisConnection {
   }
 
   /** Runs `command`, translating connection failures into `store_unavailable` errors. */
-  async run<T>(operation: string, command: (client: Redis) => Promise<T>): Promise<T> {
+  async run<T>(operation: string, command: (client: RedisClient) => Promise<T>): Promise<T> {
     if (this.closed) throw new ChatReplayError("store_unavailable", `Redis store closed (${operation}).`);
     if (this.everReady && this.client.status !== "ready") {
       throw new ChatReplayError(
@@ -148,7 +174,8 @@ export class RedisConnection {
   }
 
   private get name(): string {
-    return this.client.options.connectionName ?? "connection";
+    const options = this.client instanceof Cluster ? this.client.options.redisOptions : this.client.options;
+    return options?.connectionName ?? "connection";
   }
 
   /**
@@ -183,6 +210,41 @@ export class RedisConnection {
 
 function settingsOf(options: RedisConnectionOptions): RedisOptions {
   return { ...REQUEST_PATH_OPTIONS, connectionName: options.connectionName, ...options.overrides };
+}
+
+/**
+ * ioredis `Cluster` settings for a request path: node connections fail fast like a single
+ * server's (`REQUEST_PATH_OPTIONS`), topology is refreshed when a node fails, and a command
+ * for the slots of a master that is down fails within about a second (then the caller gets
+ * `store_unavailable`) while every other slot keeps working.
+ */
+function clusterSettingsOf(options: RedisConnectionOptions): ClusterOptions {
+  const { retryStrategy: _ignored, ...node } = settingsOf(options);
+  return {
+    redisOptions: node,
+    clusterRetryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+    maxRedirections: 6,
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    slotsRefreshTimeout: 1_000,
+    scaleReads: "master",
+  };
+}
+
+/** A `Cluster` from a seed node's `redis://` URL (credentials and TLS apply to every node). */
+function openCluster(url: string, options: RedisConnectionOptions): Cluster {
+  const seed = new URL(url);
+  const settings = clusterSettingsOf(options);
+  const auth = {
+    ...(seed.username ? { username: decodeURIComponent(seed.username) } : {}),
+    ...(seed.password ? { password: decodeURIComponent(seed.password) } : {}),
+    ...(seed.protocol === "rediss:" ? { tls: {} } : {}),
+  };
+  return new Cluster([{ host: seed.hostname || "127.0.0.1", port: Number(seed.port || 6379) }], {
+    ...settings,
+    redisOptions: { ...settings.redisOptions, ...auth },
+    ...options.clusterOverrides,
+  });
 }
 
 /** A Redis URL without its password, for logs and error messages. */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis-connection";
 
 /**
  * A Lua script run atomically on Redis: `EVALSHA` first, `EVAL` when the server does not
@@ -17,7 +17,11 @@ export class RedisScript {
   }
 
   /** Runs the script with `keys` (exactly `keyCount` of them) and `args`. */
-  async run(client: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(
+    client: RedisClient,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
     if (keys.length !== this.keyCount) throw new Error(`script expects ${this.keyCount} keys`);
     try {
       return await client.call("EVALSHA", this.sha, this.keyCount, ...keys, ...args);

@@ -23,7 +23,12 @@ import {
 export interface RedisSessionStoreOptions {
   /** A `redis://` URL (the store opens and closes its connection) or a shared ioredis client. */
   readonly redis?: RedisTarget;
-  /** First segment of every key: `<prefix>:session:<id>` and so on (default `chat-replay`). */
+  /** The URL is a seed node of a Redis Cluster (every key of a session shares one hash slot). */
+  readonly cluster?: boolean;
+  /**
+   * First segment of every key: `<prefix>:{<id>}:session` and so on (default `chat-replay`);
+   * no braces (the session id in braces is the Redis Cluster hash tag).
+   */
   readonly keyPrefix?: string;
   /** Clock for `createdAt` and lease deadlines; injectable for tests. */
   readonly now?: () => number;
@@ -41,6 +46,9 @@ export interface RedisSessionStoreOptions {
 }
 
 function resolveOptions(options: RedisSessionStoreOptions) {
+  if (options.keyPrefix !== undefined && /[{}]/.test(options.keyPrefix)) {
+    throw new ChatReplayError("invalid_options", "RedisSessionStore: `keyPrefix` must not contain { or }.");
+  }
   return {
     redis: options.redis ?? DEFAULT_REDIS_URL,
     keyPrefix: options.keyPrefix ?? "chat-replay",
@@ -55,23 +63,21 @@ function resolveOptions(options: RedisSessionStoreOptions) {
 // atomically in Redis, so two instances can never interleave inside a transition (§2). A
 // session is a hash; absent fields are nulls; `pendingApprovals` is opaque JSON for Lua.
 //
-// Every script on a session takes KEYS session, history rows, history order and starts its
-// ARGV with the idle TTL and the owner-set key prefix; a successful write calls `touch()`,
-// which renews the TTL of all three keys and of the owner's set (idle expiry). The owner set
-// is found through the session's `ownerId`, so its name is built inside the script (the
-// store already spans several keys per script, so it was never Redis Cluster–ready).
+// Every script on a session takes KEYS session, history rows, history order (one hash slot:
+// the session id is their Redis Cluster hash tag) and starts its ARGV with the idle TTL; a
+// successful write calls `touch()`, which renews the TTL of all three keys (idle expiry).
+// The owner's set lives in the owner's slot, so no script spans both: the store renews it
+// next to the transition (see `renewOwner`).
 
 /** Wraps a session script body with the `touch()` that makes a write count as activity. */
 function sessionScript(body: string): RedisScript {
   return new RedisScript(
     `
-local ttl, ownerPrefix = ARGV[1], ARGV[2]
+local ttl = ARGV[1]
 local function touch()
   redis.call('PEXPIRE', KEYS[1], ttl)
   redis.call('PEXPIRE', KEYS[2], ttl)
   redis.call('PEXPIRE', KEYS[3], ttl)
-  local owner = redis.call('HGET', KEYS[1], 'ownerId')
-  if owner then redis.call('PEXPIRE', ownerPrefix .. owner, ttl) end
 end
 ${body}`,
     3,
@@ -79,41 +85,42 @@ ${body}`,
 }
 
 /**
- * KEYS: session, history rows, history order, owner set; ARGV: TTL, session key prefix, limit
- * (-1: none), id, ownerId, then the record's fields and values. Returns 1, or 0 at the limit.
+ * Reserves a place in the owner's set (its own hash slot). KEYS: owner set; ARGV: TTL, limit
+ * (-1: none), id, then members found stale (their session expired or now belongs to someone
+ * else), removed first. Returns 1, or 0 at the limit. Check and insert are atomic, so
+ * concurrent creates of one owner never pass the limit together.
  */
-const CREATE_SESSION = new RedisScript(
+const RESERVE_OWNER_SLOT = new RedisScript(
   `
-local ttl, sessionPrefix, limit, id, owner = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local ttl, limit, id = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+for i = 4, #ARGV do redis.call('SREM', KEYS[1], ARGV[i]) end
 -- A session created again under its id replaces itself, so it never counts against its own slot.
-local function used() return redis.call('SCARD', KEYS[4]) - redis.call('SISMEMBER', KEYS[4], id) end
-if limit >= 0 and used() >= limit then
-  -- Members whose session expired (or was recreated for someone else) no longer count.
-  for _, member in ipairs(redis.call('SMEMBERS', KEYS[4])) do
-    if redis.call('HGET', sessionPrefix .. member, 'ownerId') ~= owner then
-      redis.call('SREM', KEYS[4], member)
-    end
-  end
-  if used() >= limit then return 0 end
-end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+local used = redis.call('SCARD', KEYS[1]) - redis.call('SISMEMBER', KEYS[1], id)
+if limit >= 0 and used >= limit then return 0 end
+redis.call('SADD', KEYS[1], id)
 redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('SADD', KEYS[4], id)
-redis.call('PEXPIRE', KEYS[4], ttl)
 return 1
 `,
-  4,
+  1,
 );
 
-/** KEYS: session, history rows, history order; ARGV: owner-set key prefix, id. The old hash, or nil. */
+/** KEYS: session, history rows, history order; ARGV: TTL, then the record's fields and values. */
+const CREATE_SESSION = new RedisScript(
+  `
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+`,
+  3,
+);
+
+/** KEYS: session, history rows, history order. The old hash, or nil; the caller updates the owner set. */
 const DELETE_SESSION = new RedisScript(
   `
 local hash = redis.call('HGETALL', KEYS[1])
 if #hash == 0 then return false end
-local owner = redis.call('HGET', KEYS[1], 'ownerId')
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
-if owner then redis.call('SREM', ARGV[1] .. owner, ARGV[2]) end
 return hash
 `,
   3,
@@ -134,9 +141,9 @@ return {count, pttl}
   1,
 );
 
-/** ARGV: TTL, owner prefix, runId, streamId, prompt, promptMessageId, leaseExpiresAt. */
+/** ARGV: TTL, runId, streamId, prompt, promptMessageId, leaseExpiresAt. */
 const BEGIN_TURN = sessionScript(`
-local runId, streamId, prompt, promptMessageId, leaseExpiresAt = unpack(ARGV, 3)
+local runId, streamId, prompt, promptMessageId, leaseExpiresAt = unpack(ARGV, 2)
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 if redis.call('HEXISTS', KEYS[1], 'currRunId') == 1 then return {0, redis.call('HGETALL', KEYS[1])} end
 redis.call('HSET', KEYS[1], 'turnStatus', 'running', 'currRunId', runId, 'streamId', streamId,
@@ -147,9 +154,9 @@ touch()
 return {1, redis.call('HGETALL', KEYS[1])}
 `);
 
-/** ARGV: TTL, owner prefix, runId, approvals JSON. */
+/** ARGV: TTL, runId, approvals JSON. */
 const PAUSE_TURN = sessionScript(`
-local runId, approvals = ARGV[3], ARGV[4]
+local runId, approvals = ARGV[2], ARGV[3]
 if redis.call('HGET', KEYS[1], 'currRunId') ~= runId then return 0 end
 if redis.call('HGET', KEYS[1], 'turnStatus') ~= 'running' then return 0 end
 redis.call('HSET', KEYS[1], 'turnStatus', 'waiting_for_approval', 'pendingApprovals', approvals)
@@ -159,9 +166,9 @@ touch()
 return 1
 `);
 
-/** ARGV: TTL, owner prefix, runId, leaseExpiresAt. */
+/** ARGV: TTL, runId, leaseExpiresAt. */
 const RESUME_TURN = sessionScript(`
-local runId, leaseExpiresAt = ARGV[3], ARGV[4]
+local runId, leaseExpiresAt = ARGV[2], ARGV[3]
 if redis.call('HGET', KEYS[1], 'currRunId') ~= runId then return false end
 if redis.call('HGET', KEYS[1], 'turnStatus') ~= 'waiting_for_approval' then return false end
 redis.call('HSET', KEYS[1], 'turnStatus', 'running', 'pendingApprovals', '[]', 'leaseExpiresAt', leaseExpiresAt)
@@ -171,9 +178,9 @@ touch()
 return redis.call('HGETALL', KEYS[1])
 `);
 
-/** Compare-and-clear (§2 Finalize). ARGV: TTL, owner prefix, field to compare, its value, final status. */
+/** Compare-and-clear (§2 Finalize). ARGV: TTL, field to compare, its value, final status. */
 const END_TURN = sessionScript(`
-local field, value, status = ARGV[3], ARGV[4], ARGV[5]
+local field, value, status = ARGV[2], ARGV[3], ARGV[4]
 if redis.call('HGET', KEYS[1], field) ~= value then return 0 end
 redis.call('HSET', KEYS[1], 'turnStatus', status, 'pendingApprovals', '[]')
 redis.call('HDEL', KEYS[1], 'currRunId', 'streamId', 'prompt', 'promptMessageId', 'leaseExpiresAt')
@@ -182,18 +189,18 @@ touch()
 return 1
 `);
 
-/** ARGV: TTL, owner prefix, runId, leaseExpiresAt. */
+/** ARGV: TTL, runId, leaseExpiresAt. */
 const RENEW_LEASE = sessionScript(`
-if redis.call('HGET', KEYS[1], 'currRunId') ~= ARGV[3] then return 0 end
-redis.call('HSET', KEYS[1], 'leaseExpiresAt', ARGV[4])
+if redis.call('HGET', KEYS[1], 'currRunId') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'leaseExpiresAt', ARGV[3])
 touch()
 return 1
 `);
 
-/** ARGV: TTL, owner prefix, id1, row1, id2, row2, ... (§3 History upsert). */
+/** ARGV: TTL, id1, row1, id2, row2, ... (§3 History upsert). */
 const UPSERT_HISTORY = sessionScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-for i = 3, #ARGV, 2 do
+for i = 2, #ARGV, 2 do
   if redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]) == 1 then
     redis.call('RPUSH', KEYS[3], ARGV[i])
   else
@@ -236,11 +243,15 @@ const historyRowSchema = z.object({
 
 /**
  * The session store port on Redis, for several server instances. Keys, all under the prefix:
- * `session:<id>` (hash), `history:<id>` (hash of rows) + `history-order:<id>` (list keeping
- * first-insertion order), `owner-sessions:<ownerId>` (set of the owner's session ids),
- * `claim:<key>` (`SET NX PX`) and `hits:<key>` (rate-limit counters). Session keys expire
- * after `sessionTtlMs` without activity; the owner set expires with its last member, and
- * members whose session expired are pruned when the owner reaches its limit. Every
+ * `{<id>}:session` (hash), `{<id>}:history` (hash of rows) + `{<id>}:history-order` (list
+ * keeping first-insertion order), `{<id>}:claims` with `{<id>}:claim:<key>` (`SET NX PX`),
+ * `owner-sessions:{<ownerId>}` (set of the owner's session ids) and `hits:<key>`
+ * (rate-limit counters). The braces are Redis Cluster hash tags: a session's keys (and its
+ * turn buffers, see `streamKey`) share one slot, so every script touches one slot and the
+ * store runs unchanged on a single server or a cluster (`cluster: true`). Session keys
+ * expire after `sessionTtlMs` without activity; the owner set is renewed with its sessions'
+ * activity and expires after the last; members whose session expired are pruned when the
+ * owner reaches its limit. Every
  * transition is one Lua script that compares the run (or stream) id and updates atomically,
  * with exactly the semantics of `MemorySessionStore` (§2): versions grow on every lifecycle
  * transition, finalize clears only its own run, abandon compares the stream id, leases renew
@@ -253,6 +264,9 @@ export class RedisSessionStore implements SessionStore {
   private readonly now: () => number;
   private readonly log: RedisLog;
   private readonly sessionTtlMs: number;
+  /** Owner of recently seen sessions, so transitions renew the owner's set without a read. */
+  private readonly owners = new Map<string, string>();
+  private ownerSlotDown = false;
 
   constructor(options: RedisSessionStoreOptions = {}) {
     const resolved = resolveOptions(options);
@@ -260,6 +274,7 @@ export class RedisSessionStore implements SessionStore {
     this.connection = new RedisConnection(resolved.redis, {
       connectionName: `${resolved.connectionName}:sessions`,
       log: this.log,
+      cluster: options.cluster === true,
     });
     this.prefix = resolved.keyPrefix;
     this.now = resolved.now;
@@ -272,11 +287,11 @@ export class RedisSessionStore implements SessionStore {
   }
 
   private sessionKey(id: string): string {
-    return `${this.prefix}:session:${id}`;
+    return `${this.prefix}:{${id}}:session`;
   }
 
   private historyKeys(id: string): [rows: string, order: string] {
-    return [`${this.prefix}:history:${id}`, `${this.prefix}:history-order:${id}`];
+    return [`${this.prefix}:{${id}}:history`, `${this.prefix}:{${id}}:history-order`];
   }
 
   /** The keys every session script takes, in its order: session, history rows, history order. */
@@ -284,8 +299,60 @@ export class RedisSessionStore implements SessionStore {
     return [this.sessionKey(id), ...this.historyKeys(id)];
   }
 
-  private ownerKeyPrefix(): string {
-    return `${this.prefix}:owner-sessions:`;
+  private ownerKey(ownerId: string): string {
+    return `${this.prefix}:owner-sessions:{${ownerId}}`;
+  }
+
+  /**
+   * Per-owner bookkeeping (the owner's session set, rate-limit counters) lives in the owner's
+   * hash slot, not the session's. On a cluster, a master that is down must take down only
+   * the sessions in its slots, so while the owner's slot is unreachable these limits fail
+   * open with `fallback` (logged once per outage) instead of refusing the owner everywhere.
+   * On a single server the session itself is down too, so the error stands.
+   */
+  private async perOwner<T>(operation: Promise<T>, fallback: T): Promise<T> {
+    try {
+      const result = await operation;
+      this.ownerSlotDown = false;
+      return result;
+    } catch (error) {
+      if (
+        !this.connection.isCluster ||
+        !ChatReplayError.isInstance(error) ||
+        error.code !== "store_unavailable"
+      ) {
+        throw error;
+      }
+      if (!this.ownerSlotDown) {
+        this.log(
+          "chat-replay: an owner's slot of the Redis Cluster is unreachable; per-owner limits fail open until it is back.",
+        );
+      }
+      this.ownerSlotDown = true;
+      return fallback;
+    }
+  }
+
+  /** Remembers a session's owner (bounded), for `renewOwner`. */
+  private rememberOwner(session: SessionRecord | null): SessionRecord | null {
+    if (session) {
+      if (this.owners.size >= 10_000 && !this.owners.has(session.id)) this.owners.clear();
+      this.owners.set(session.id, session.ownerId);
+    }
+    return session;
+  }
+
+  /**
+   * Renews the TTL of the owner's set next to a write to one of its sessions (the set lives
+   * in the owner's hash slot, so the session's script cannot): the set outlives its active
+   * sessions, and the limit never undercounts. Best effort: a failure here fails no request.
+   */
+  private renewOwner(sessionId: string): Promise<unknown> {
+    const owner = this.owners.get(sessionId);
+    if (owner === undefined) return Promise.resolve();
+    return this.connection
+      .run("renew owner", (client) => client.pexpire(this.ownerKey(owner), this.sessionTtlMs))
+      .catch(() => undefined);
   }
 
   async createSession(
@@ -297,20 +364,36 @@ export class RedisSessionStore implements SessionStore {
     // -1 tells the script "no limit" (as an absent or infinite `maxPerOwner` does in memory).
     const limit =
       maxPerOwner !== undefined && Number.isFinite(maxPerOwner) ? Math.max(0, Math.floor(maxPerOwner)) : -1;
-    const reply = await this.script(
-      "createSession",
-      CREATE_SESSION,
-      [...this.sessionKeys(input.id), `${this.ownerKeyPrefix()}${input.ownerId}`],
-      [
-        this.sessionTtlMs,
-        `${this.prefix}:session:`,
-        limit,
-        input.id,
-        input.ownerId,
-        ...Object.entries(encodeSession(record)).flat(),
-      ],
-    );
-    return reply === 1 ? record : null;
+    const ownerKey = this.ownerKey(input.ownerId);
+    const reserve = (stale: readonly string[]) =>
+      this.perOwner(
+        this.script(
+          "createSession",
+          RESERVE_OWNER_SLOT,
+          [ownerKey],
+          [this.sessionTtlMs, limit, input.id, ...stale],
+        ),
+        1,
+      );
+    let reserved = await reserve([]);
+    if (reserved !== 1) {
+      // At the limit: members whose session expired or was recreated for someone else do not
+      // count. Their sessions live in other slots, so they are checked here, then dropped.
+      const members = await this.connection.run("createSession", (client) => client.smembers(ownerKey));
+      const owners = await Promise.all(
+        members.map((member) =>
+          this.connection.run("createSession", (client) => client.hget(this.sessionKey(member), "ownerId")),
+        ),
+      );
+      const stale = members.filter((member, index) => member !== input.id && owners[index] !== input.ownerId);
+      if (stale.length > 0) reserved = await reserve(stale);
+    }
+    if (reserved !== 1) return null;
+    await this.script("createSession", CREATE_SESSION, this.sessionKeys(input.id), [
+      this.sessionTtlMs,
+      ...Object.entries(encodeSession(record)).flat(),
+    ]);
+    return this.rememberOwner(record);
   }
 
   /**
@@ -319,28 +402,35 @@ export class RedisSessionStore implements SessionStore {
    * indexes per session.
    */
   async deleteSession(id: string): Promise<SessionRecord | null> {
-    const reply = await this.script("deleteSession", DELETE_SESSION, this.sessionKeys(id), [
-      this.ownerKeyPrefix(),
-      id,
-    ]);
-    // The session's claims (end, continue dedupe, share links) go with it.
+    const reply = await this.script("deleteSession", DELETE_SESSION, this.sessionKeys(id), []);
+    const session = decodeSession(reply);
+    this.owners.delete(id);
+    if (session) {
+      // A member left behind (owner's slot down) is pruned when the owner reaches its limit.
+      await this.perOwner(
+        this.connection.run("deleteSession owner", (client) =>
+          client.srem(this.ownerKey(session.ownerId), id),
+        ),
+        0,
+      );
+    }
+    // The session's claims (end, continue dedupe, share links) go with it (same slot).
     const index = this.claimIndexKey(id);
     const claims = await this.connection.run("deleteSession claims", (client) => client.smembers(index));
     await this.connection.run("deleteSession claims", (client) =>
       client.del(index, ...claims.map((claim) => this.claimKey(claim))),
     );
-    return decodeSession(reply);
+    return session;
   }
 
   async countHit(
     key: string,
     windowMs: number,
   ): Promise<{ readonly count: number; readonly resetAt: number }> {
-    const reply = await this.script(
-      "countHit",
-      COUNT_HIT,
-      [`${this.prefix}:hits:${key}`],
-      [Math.max(1, Math.ceil(windowMs))],
+    const window = Math.max(1, Math.ceil(windowMs));
+    const reply = await this.perOwner(
+      this.script("countHit", COUNT_HIT, [`${this.prefix}:hits:${key}`], [window]),
+      [1, window],
     );
     const [count, pttl] = z.tuple([integer, integer]).parse(reply);
     return { count, resetAt: this.now() + pttl };
@@ -348,7 +438,7 @@ export class RedisSessionStore implements SessionStore {
 
   async getSession(id: string): Promise<SessionRecord | null> {
     const hash = await this.connection.run("getSession", (client) => client.hgetall(this.sessionKey(id)));
-    return decodeSession(hash);
+    return this.rememberOwner(decodeSession(hash));
   }
 
   async beginTurn(sessionId: string, turn: TurnStart): Promise<BeginTurnResult> {
@@ -444,12 +534,14 @@ export class RedisSessionStore implements SessionStore {
     await this.connection.run("releaseClaim", (client) => client.del(this.claimKey(key)));
   }
 
+  /** A claim that names a session lives in the session's slot, next to the claim index. */
   private claimKey(key: string): string {
-    return `${this.prefix}:claim:${key}`;
+    const sessionId = sessionOfClaim(key);
+    return sessionId === null ? `${this.prefix}:claim:${key}` : `${this.prefix}:{${sessionId}}:claim:${key}`;
   }
 
   private claimIndexKey(sessionId: string): string {
-    return `${this.prefix}:session-claims:${sessionId}`;
+    return `${this.prefix}:{${sessionId}}:claims`;
   }
 
   /** Closes the connection; the data stays in Redis for every other instance. */
@@ -457,18 +549,23 @@ export class RedisSessionStore implements SessionStore {
     await this.connection.close();
   }
 
-  /** Runs a session script (see `sessionScript`): its three keys, then TTL and owner prefix first. */
-  private transition(
+  /**
+   * Runs a session script (see `sessionScript`): its three keys, then the TTL first. A write
+   * that went through (a reply other than 0, false or a refusal) renews the owner's set too.
+   */
+  private async transition(
     operation: string,
     script: RedisScript,
     sessionId: string,
     args: readonly (string | number)[],
   ): Promise<unknown> {
-    return this.script(operation, script, this.sessionKeys(sessionId), [
+    const reply = await this.script(operation, script, this.sessionKeys(sessionId), [
       this.sessionTtlMs,
-      this.ownerKeyPrefix(),
       ...args,
     ]);
+    const refused = reply === 0 || reply === null || (Array.isArray(reply) && reply[0] === 0);
+    if (!refused) await this.renewOwner(sessionId);
+    return reply;
   }
 
   private script(

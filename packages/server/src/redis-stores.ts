@@ -5,8 +5,16 @@ import type { ReplayServerOptions } from "./replay-options";
 
 /** Options of {@link createRedisStores}. */
 export interface RedisStoresOptions {
-  /** Default `$REDIS_URL`, else `redis://127.0.0.1:6379`. */
+  /** Default `$REDIS_URL`, else `redis://127.0.0.1:6379`. With `cluster`, any one node of the cluster. */
   readonly url?: string;
+  /**
+   * Run on a Redis Cluster: every key of a session (its hash, history, claims and turn
+   * buffers) shares one hash slot, waiting readers use sharded pub/sub, and a process holds
+   * a fixed number of connections (a command connection per node for each store plus one
+   * subscriber per master), however many readers. A master that is down fails only the
+   * sessions in its slots.
+   */
+  readonly cluster?: boolean;
   /** First segment of every key, buffers included (default `chat-replay`); one per deployment. */
   readonly keyPrefix?: string;
   /** Approximate MAXLEN of every turn buffer (default 10,000). */
@@ -54,6 +62,7 @@ export function createRedisStores(options: RedisStoresOptions = {}): RedisStores
   const keyPrefix = options.keyPrefix ?? "chat-replay";
   const common = {
     redis: url,
+    ...(options.cluster ? { cluster: true } : {}),
     ...(options.connectionName === undefined ? {} : { connectionName: options.connectionName }),
     ...(options.log === undefined ? {} : { log: options.log }),
   };
@@ -66,7 +75,7 @@ export function createRedisStores(options: RedisStoresOptions = {}): RedisStores
     keyPrefix,
     ...(options.sessionTtlMs === undefined ? {} : { sessionTtlMs: options.sessionTtlMs }),
   });
-  const label = redactRedisUrl(url);
+  const label = options.cluster ? `${redactRedisUrl(url)} (cluster)` : redactRedisUrl(url);
   const available = () => streamStore.available && sessionStore.available;
   return {
     streamStore,

@@ -11,16 +11,26 @@ import {
   type UIMessageChunk,
   ZERO_ENTRY_ID,
 } from "@chat-replay/protocol";
-import { RedisBlockingReader } from "./redis-blocking-reader";
+import { RedisBlockingReader, type WaitOptions } from "./redis-blocking-reader";
 import { DEFAULT_REDIS_URL, RedisConnection, type RedisLog, type RedisTarget } from "./redis-connection";
+import { RedisNotifyReader } from "./redis-notify-reader";
 import { RedisScript } from "./redis-script";
 import { ENTRY_FIELD, parseStreamEntries, redisIdBound, streamsOf } from "./redis-stream-entries";
 import type { Checkpoint, SnapshotWrite, StreamReadOptions, StreamStore } from "./stream-store";
 
 /** Options of {@link RedisStreamStore}. */
 export interface RedisStreamStoreOptions {
-  /** A `redis://` URL (the store opens and closes its connections) or a shared ioredis client. */
+  /**
+   * A `redis://` URL (the store opens and closes its connections) or a shared ioredis
+   * client (`Redis`, or `Cluster`).
+   */
   readonly redis?: RedisTarget;
+  /**
+   * The URL is a seed node of a Redis Cluster. Keys of one buffer share a hash slot (the
+   * server's buffer keys carry the session id as a hash tag), and waiting uses sharded
+   * pub/sub instead of `XREAD BLOCK` (one subscriber connection per master).
+   */
+  readonly cluster?: boolean;
   /** Approximate MAXLEN: buffers keep at least this many newest entries (default 10,000). */
   readonly maxLength?: number;
   /** Clock for entry ids; injectable so tests can move time backwards. */
@@ -67,7 +77,9 @@ end
  * would drop, but only through the newest checkpoint among those entries (never without
  * one), record it as `trimmed`, and forget older checkpoints.
  * KEYS: buffer, snapshot hash, checkpoint ids (sorted set, score = ms), checkpoint states
- * (hash); ARGV: now ms, cap, slack, entry JSON... Returns the ids in order.
+ * (hash); ARGV: now ms, cap, slack, notify channel ('' for none), entry JSON... The newest
+ * id is published on the channel (`SPUBLISH`: same slot, for readers on a Redis Cluster).
+ * Returns the ids in order.
  */
 const APPEND = new RedisScript(
   `${LUA_IDS}
@@ -85,12 +97,13 @@ local now = tonumber(ARGV[1])
 local ms, seq
 if now > lastMs then ms, seq = now, 0 else ms, seq = lastMs, lastSeq + 1 end
 local ids = {}
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   local id = string.format('%.0f-%.0f', ms, seq)
   redis.call('XADD', KEYS[1], id, '${ENTRY_FIELD}', ARGV[i])
   ids[#ids + 1] = id
   seq = seq + 1
 end
+if ARGV[4] ~= '' then redis.call('SPUBLISH', ARGV[4], ids[#ids]) end
 local cap = tonumber(ARGV[2])
 local len = redis.call('XLEN', KEYS[1])
 if len > cap + tonumber(ARGV[3]) and redis.call('ZCARD', KEYS[3]) > 0 then
@@ -190,13 +203,23 @@ const MAX_SEGMENTS = 32;
  * every read; an invalid one is replaced by a frame-less lifecycle entry and logged, so a
  * corrupt entry never crashes or stalls a reader. Blocked reads of all keys share ONE
  * blocking connection ({@link RedisBlockingReader}); with the command connection a store
- * holds two connections however many readers wait. Redis failures reject with
+ * holds two connections however many readers wait. On a Redis Cluster (`cluster: true`)
+ * every key of a buffer shares a hash slot, and waiting is sharded pub/sub
+ * ({@link RedisNotifyReader}): one command connection per node plus one subscriber per
+ * master, however many readers. Redis failures reject with
  * `ChatReplayError("store_unavailable")`; the connections reconnect on their own.
  */
 export class RedisStreamStore implements StreamStore {
   private readonly command: RedisConnection;
-  private readonly blocking: RedisConnection;
-  private readonly reader: RedisBlockingReader;
+  /** The blocking connection (single server) or the sharded subscribers' cluster client. */
+  private readonly waiting: RedisConnection;
+  private readonly reader: {
+    wait(key: string, after: string, options: WaitOptions): Promise<StoredEntry[]>;
+    readonly waiting: number;
+    close(): void;
+  };
+  /** On a cluster appends publish on the buffer's sharded channel; a single server needs no notice. */
+  private readonly notify: boolean;
   readonly maxLength: number;
   private readonly slack: number;
   private readonly now: () => number;
@@ -214,23 +237,45 @@ export class RedisStreamStore implements StreamStore {
   constructor(options: RedisStreamStoreOptions = {}) {
     const name = options.connectionName ?? "chat-replay";
     this.log = options.log ?? ((line) => console.warn(line));
-    this.command = new RedisConnection(options.redis ?? DEFAULT_REDIS_URL, {
+    const target = options.redis ?? DEFAULT_REDIS_URL;
+    this.command = new RedisConnection(target, {
       connectionName: `${name}:streams`,
       log: this.log,
+      cluster: options.cluster === true,
+      // Owned cluster clients carry the sharded subscribers themselves (one per master).
+      clusterOverrides: { shardedSubscribers: true },
     });
+    this.notify = this.command.isCluster;
     const maxBlockMs = options.maxBlockMs ?? 5_000;
-    this.blocking = this.command.duplicate({
-      connectionName: `${name}:streams-blocking`,
-      log: this.log,
-      // A half-open socket must not hold every reader forever.
-      overrides: { blockingTimeout: maxBlockMs + 5_000, maxRetriesPerRequest: 0 },
-    });
-    this.reader = new RedisBlockingReader({
-      blocking: this.blocking,
-      command: this.command,
-      parse: (key, raw) => this.parse(key, raw),
-      maxBlockMs,
-    });
+    if (this.command.isCluster) {
+      // A shared Cluster client may not have sharded subscribers: a duplicate of ours does.
+      this.waiting =
+        typeof target === "string"
+          ? this.command
+          : this.command.duplicate({
+              connectionName: `${name}:streams-notify`,
+              log: this.log,
+              clusterOverrides: { shardedSubscribers: true },
+            });
+      this.reader = new RedisNotifyReader({
+        connection: this.waiting,
+        channelOf: notifyChannel,
+        readNow: (key, after, count) => this.readNow(key, after, count),
+      });
+    } else {
+      this.waiting = this.command.duplicate({
+        connectionName: `${name}:streams-blocking`,
+        log: this.log,
+        // A half-open socket must not hold every reader forever.
+        overrides: { blockingTimeout: maxBlockMs + 5_000, maxRetriesPerRequest: 0 },
+      });
+      this.reader = new RedisBlockingReader({
+        blocking: this.waiting,
+        command: this.command,
+        parse: (key, raw) => this.parse(key, raw),
+        maxBlockMs,
+      });
+    }
     this.maxLength = Math.max(1, options.maxLength ?? 10_000);
     this.slack = Math.max(16, Math.floor(this.maxLength / 10));
     this.now = options.now ?? Date.now;
@@ -238,7 +283,7 @@ export class RedisStreamStore implements StreamStore {
 
   /** Whether both connections are up (for health checks). */
   get available(): boolean {
-    return this.command.ready && this.blocking.ready;
+    return this.command.ready && this.waiting.ready;
   }
 
   /** Number of reads blocked in this process (all share one connection). */
@@ -258,7 +303,7 @@ export class RedisStreamStore implements StreamStore {
       APPEND.run(
         client,
         [key, snapshotKey(key), checkpointIdsKey(key), checkpointsKey(key)],
-        [this.now(), this.maxLength, this.slack, ...json],
+        [this.now(), this.maxLength, this.slack, this.notify ? notifyChannel(key) : "", ...json],
       ),
     );
     return (ids as unknown[]).map(String);
@@ -423,7 +468,10 @@ export class RedisStreamStore implements StreamStore {
     if (this.closed) return;
     this.closed = true;
     this.reader.close();
-    await Promise.all([this.blocking.close(true), this.command.close()]);
+    await Promise.all([
+      this.waiting === this.command ? undefined : this.waiting.close(true),
+      this.command.close(),
+    ]);
   }
 
   private parse(key: string, raw: unknown[]): StoredEntry[] {
@@ -452,6 +500,10 @@ function checkpointsKey(key: string): string {
 }
 function checkpointIdsKey(key: string): string {
   return `${key}:checkpoint-ids`;
+}
+/** The sharded pub/sub channel of a buffer's appends (cluster only; same slot as the buffer). */
+function notifyChannel(key: string): string {
+  return `${key}:appended`;
 }
 
 /** About the JSON size of a snapshot, in O(chunks): string lengths are O(1), JSON encoding is not. */

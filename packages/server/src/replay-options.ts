@@ -60,7 +60,11 @@ export interface ReplayServerOptions {
   readonly allowedOrigins?: readonly string[];
   /** For a UI on another origin: CORS for these origins (preflight answered, credentials allowed). */
   readonly cors?: { readonly origins: readonly string[] };
-  /** Key prefix of the stream buffers: `<prefix>:<session_id>:<stream_id>`. Default `chat-replay`. */
+  /**
+   * Key prefix of the stream buffers: `<prefix>:{<session_id>}:<stream_id>` (the braces are
+   * a Redis Cluster hash tag: a session's keys share one slot). No braces of its own.
+   * Default `chat-replay`.
+   */
   readonly keyPrefix?: string;
   readonly limits?: {
     /** Largest accepted request body. Default 1 MiB (larger → 413). */
@@ -151,6 +155,10 @@ export function resolveOptions(options: ReplayServerOptions): ReplayContext {
   const streamStore = options.streamStore ?? new MemoryStreamStore();
   const blockMs = options.timing?.blockMs ?? 1000;
   const prefix = options.keyPrefix ?? "chat-replay";
+  if (/[{}]/.test(prefix)) {
+    // A brace in the prefix would become the Redis Cluster hash tag instead of the session id.
+    throw new ChatReplayError("invalid_options", "createReplayServer: `keyPrefix` must not contain { or }.");
+  }
   return {
     streamStore,
     sessionStore:
@@ -184,7 +192,7 @@ export function resolveOptions(options: ReplayServerOptions): ReplayContext {
     bufferTtlMs: options.timing?.bufferTtlMs ?? 5 * 60_000,
     continueDedupeMs: options.timing?.continueDedupeMs ?? 5 * 60_000,
     basePath: normalizeBasePath(options.basePath),
-    streamKey: (sessionId, streamId) => `${prefix}:${sessionId}:${streamId}`,
+    streamKey: (sessionId, streamId) => `${prefix}:{${sessionId}}:${streamId}`,
   };
 }
 

@@ -40,7 +40,7 @@ describe("load and slow readers", () => {
     const buffered = Math.max(...serverSockets.map((socket) => socket.writableLength));
     expect(buffered).toBeLessThan(512 * 1024);
     slow.destroy();
-  });
+  }, 60_000); // 150,000 words: seconds on an idle machine, more on a loaded CI box
 
   it("1,000 concurrent observers of one turn all receive it; the server keeps answering", async () => {
     const gate = gatedModel();

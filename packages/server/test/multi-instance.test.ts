@@ -5,11 +5,13 @@ import { compareEntryIds, HEADERS } from "@chat-replay/protocol";
 import type { UIMessage } from "ai";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import type { OwnRedisCluster } from "../../test-fixture/src/redis-cluster";
 import { parseCliOptions } from "../src/cli";
 import { assemble, chunksOf, normalize, readEvents, type SseEvent, TestClient, userMessage } from "./harness";
 import {
   deleteKeys,
   describeWithRedis,
+  describeWithRedisCluster,
   hasRedisServerBinary,
   killOnExit,
   OwnRedis,
@@ -52,8 +54,9 @@ class Instance {
   }
 
   /** Spawns the CLI on an ephemeral port and waits for its "listening on" line. */
-  static async start(redisUrl: string, prefix: string): Promise<Instance> {
+  static async start(redisUrl: string, prefix: string, cluster = false): Promise<Instance> {
     const args = [bin, "--port", "0", "--store", "redis", "--redis-url", redisUrl, "--key-prefix", prefix];
+    if (cluster) args.push("--redis-cluster");
     const instance = new Instance(
       spawn(process.execPath, [...args, ...TUNING], { stdio: ["ignore", "pipe", "pipe"] }),
     );
@@ -138,15 +141,34 @@ const typeOf = (event: SseEvent) =>
 const afterStart = (events: readonly SseEvent[]) =>
   events[0] && typeOf(events[0]) === "start" ? events.slice(1) : [...events];
 
-describeWithRedis("multi-instance serving on one Redis", (redisUrl) => {
+describeWithRedis("multi-instance serving on one Redis", (redisUrl) => multiInstanceSuite(redisUrl, null));
+describeWithRedisCluster("multi-instance serving on a Redis Cluster (3 masters)", (cluster) =>
+  multiInstanceSuite(cluster.url, cluster),
+);
+
+/** The suite, on one Redis (`cluster` null) or on a Redis Cluster the suite started. */
+function multiInstanceSuite(redisUrl: string, cluster: OwnRedisCluster | null): void {
   const prefix = uniquePrefix("multi");
   let a: Instance;
   let b: Instance;
   let raw: Redis;
+  const nodes = new Map<number, Redis>();
+  /** A plain connection to the Redis (or cluster master) that holds `sessionId`'s keys. */
+  const rawFor = async (sessionId: string): Promise<Redis> => {
+    if (!cluster) return raw;
+    const port = await cluster.portOfKey(`${prefix}:{${sessionId}}:session`);
+    let node = nodes.get(port);
+    if (!node) {
+      node = new Redis(port, "127.0.0.1", { protocol: 2 });
+      nodes.set(port, node);
+    }
+    return node;
+  };
+  const start = () => Instance.start(redisUrl, prefix, cluster !== null);
 
   beforeAll(async () => {
-    raw = new Redis(redisUrl, { protocol: 2 });
-    [a, b] = await Promise.all([Instance.start(redisUrl, prefix), Instance.start(redisUrl, prefix)]);
+    if (!cluster) raw = new Redis(redisUrl, { protocol: 2 });
+    [a, b] = await Promise.all([start(), start()]);
   }, 20_000);
 
   afterEach(() => {
@@ -164,7 +186,8 @@ describeWithRedis("multi-instance serving on one Redis", (redisUrl) => {
       }),
     );
     raw?.disconnect();
-    await deleteKeys(redisUrl, prefix);
+    for (const node of nodes.values()) node.disconnect();
+    if (!cluster) await deleteKeys(redisUrl, prefix);
   }, 20_000);
 
   it("§6 a turn started on A resumes on B from a mid-part cursor, exactly", async () => {
@@ -227,7 +250,7 @@ describeWithRedis("multi-instance serving on one Redis", (redisUrl) => {
   }, 20_000);
 
   it("§2 A killed mid-turn → B reports failed within the lease; attached and reconnecting clients end", async () => {
-    const doomed = await Instance.start(redisUrl, prefix);
+    const doomed = await start();
     const onDoomed = doomed.client();
     const sessionId = await onDoomed.createSession();
     const onB = b.client(onDoomed);
@@ -261,7 +284,7 @@ describeWithRedis("multi-instance serving on one Redis", (redisUrl) => {
   }, 20_000);
 
   it("§4 A restarted → its finished turns' history and buffers are still served", async () => {
-    const first = await Instance.start(redisUrl, prefix);
+    const first = await start();
     const owner = first.client();
     const sessionId = await owner.createSession();
     const prompt = userMessage("Keep me [[words=20]] [[reasoning=3]]");
@@ -269,7 +292,7 @@ describeWithRedis("multi-instance serving on one Redis", (redisUrl) => {
     await owner.waitForStatus(sessionId, (status) => status.turn_status === "idle");
     const before = await owner.history(sessionId);
     await first.kill("SIGKILL");
-    const again = await Instance.start(redisUrl, prefix);
+    const again = await start();
     const onAgain = again.client(owner);
     expect(await onAgain.history(sessionId)).toEqual(before);
     expect(normalize(before.at(-1))).toEqual(normalize(await assemble(chunksOf(whole.events))));
@@ -292,7 +315,10 @@ describeWithRedis("multi-instance serving on one Redis", (redisUrl) => {
     const cursorEntry = cursor.split(":")[0]!;
     const [bufferKey] = await until(
       async () => {
-        const keys = await raw.keys(`${prefix}:${sessionId}:*`);
+        // The turn buffer: `<prefix>:{<session>}:<stream>` (not the session's own keys).
+        const keys = (await (await rawFor(sessionId)).keys(`${prefix}:{${sessionId}}:*`)).filter((key) =>
+          /^[^:]+(:[^:]+)*:\{[^}]+\}:[0-9a-f-]{36}$/.test(key),
+        );
         return keys.length > 0 ? keys : undefined;
       },
       5_000,
@@ -300,7 +326,7 @@ describeWithRedis("multi-instance serving on one Redis", (redisUrl) => {
     );
     await until(
       async () => {
-        const [oldest] = await raw.xrange(bufferKey!, "-", "+", "COUNT", 1);
+        const [oldest] = await (await rawFor(sessionId)).xrange(bufferKey!, "-", "+", "COUNT", 1);
         return oldest && compareEntryIds(oldest[0], cursorEntry) > 0 ? true : undefined;
       },
       10_000,
@@ -314,13 +340,13 @@ describeWithRedis("multi-instance serving on one Redis", (redisUrl) => {
     expect(replayed.events.map(typeOf).slice(-2)).toEqual(["finish", "[DONE]"]);
     expect(replayed.events.some((event) => event.id === cursor)).toBe(false);
     await onB.waitForStatus(sessionId, (status) => status.turn_status === "idle");
-    expect(await raw.xlen(bufferKey!)).toBeLessThanOrEqual(MAX_LEN + 16);
+    expect(await (await rawFor(sessionId)).xlen(bufferKey!)).toBeLessThanOrEqual(MAX_LEN + 16);
     const after = await onB.stream(sessionId, cursor);
     expect(after.headers.get(HEADERS.cursor)).toBe("stale");
     expect((await readEvents(after)).events.map(typeOf)).toEqual(["finish", "[DONE]"]);
   }, 30_000);
 
-  it.skipIf(!hasRedisServerBinary)(
+  it.skipIf(!hasRedisServerBinary || cluster !== null)(
     "Redis restarted mid-turn → 503 store_unavailable, clear logs, no crash; service resumes",
     async () => {
       const own = await OwnRedis.start();
@@ -382,25 +408,37 @@ describeWithRedis("multi-instance serving on one Redis", (redisUrl) => {
     40_000,
   );
 
-  it("CLI: --store redis takes --redis-url (default $REDIS_URL), --key-prefix and the tuning flags", () => {
-    expect(parseCliOptions(["--store", "redis", "--key-prefix", "p:1", "--lease-ms", "1500"], {})).toEqual({
-      port: 8787,
-      host: "127.0.0.1",
-      store: "redis",
-      redisUrl: "redis://127.0.0.1:6379",
-      keyPrefix: "p:1",
-      leaseMs: 1500,
-    });
-    expect(parseCliOptions(["--store", "redis"], { REDIS_URL: "redis://r:7000" })).toMatchObject({
-      redisUrl: "redis://r:7000",
-    });
-    expect(parseCliOptions(["--max-len", "50", "--keepalive-ms", "20"], {})).toMatchObject({
-      maxLength: 50,
-      keepaliveMs: 20,
-    });
-    expect(() => parseCliOptions(["--store", "postgres"], {})).toThrow(/--store/);
-    expect(() => parseCliOptions(["--redis-url", "redis://x"], {})).toThrow(/need --store redis/);
-    expect(() => parseCliOptions(["--store", "redis", "--redis-url", "http://x"], {})).toThrow(/redis:\/\//);
-    expect(() => parseCliOptions(["--lease-ms", "0"], {})).toThrow(/--lease-ms/);
-  });
-});
+  it.skipIf(cluster !== null)(
+    "CLI: --store redis takes --redis-url (default $REDIS_URL), --key-prefix and the tuning flags",
+    () => {
+      expect(parseCliOptions(["--store", "redis", "--key-prefix", "p:1", "--lease-ms", "1500"], {})).toEqual({
+        port: 8787,
+        host: "127.0.0.1",
+        store: "redis",
+        redisUrl: "redis://127.0.0.1:6379",
+        keyPrefix: "p:1",
+        leaseMs: 1500,
+      });
+      expect(parseCliOptions(["--store", "redis"], { REDIS_URL: "redis://r:7000" })).toMatchObject({
+        redisUrl: "redis://r:7000",
+      });
+      expect(parseCliOptions(["--max-len", "50", "--keepalive-ms", "20"], {})).toMatchObject({
+        maxLength: 50,
+        keepaliveMs: 20,
+      });
+      expect(() => parseCliOptions(["--store", "postgres"], {})).toThrow(/--store/);
+      expect(() => parseCliOptions(["--redis-url", "redis://x"], {})).toThrow(/need --store redis/);
+      expect(() => parseCliOptions(["--redis-cluster"], {})).toThrow(/need --store redis/);
+      expect(
+        parseCliOptions(["--store", "redis", "--redis-cluster", "--redis-url", "redis://n1:7000"], {}),
+      ).toMatchObject({
+        redisUrl: "redis://n1:7000",
+        redisCluster: true,
+      });
+      expect(() => parseCliOptions(["--store", "redis", "--redis-url", "http://x"], {})).toThrow(
+        /redis:\/\//,
+      );
+      expect(() => parseCliOptions(["--lease-ms", "0"], {})).toThrow(/--lease-ms/);
+    },
+  );
+}

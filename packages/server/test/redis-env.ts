@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, describe, it } from "vitest";
+import { OwnRedisCluster } from "../../test-fixture/src/redis-cluster";
 import type { StreamStore } from "../src/stream-store";
 
 /**
@@ -210,4 +211,57 @@ export class OwnRedis {
       await exited;
     }
   }
+}
+
+/** Whether `redis-server` and `redis-cli` are installed: the cluster suites start their own cluster. */
+export const hasRedisClusterTools =
+  hasRedisServerBinary && spawnSync("redis-cli", ["--version"], { stdio: "ignore" }).status === 0;
+
+/**
+ * `describe` for a suite on a real Redis Cluster of its own (3 masters, started by
+ * `OwnRedisCluster`, stopped after the suite): skips without `redis-server`/`redis-cli`,
+ * except in CI, where that is a failure (`.ci/run` installs them).
+ */
+export function describeWithRedisCluster(
+  name: string,
+  body: (cluster: OwnRedisCluster) => void | Promise<void>,
+): void {
+  if (hasRedisClusterTools) {
+    describe(name, async () => {
+      const cluster = await OwnRedisCluster.start(3);
+      afterAll(() => cluster.stop());
+      await body(cluster);
+    });
+  } else if (inCi) {
+    describe(name, () => {
+      it("has redis-server and redis-cli to start a cluster", () => {
+        throw new Error(
+          "CI is set but redis-server/redis-cli are missing: the cluster suites must run in CI.",
+        );
+      });
+    });
+  } else {
+    describe.skip(name, () => undefined);
+  }
+}
+
+/** A stream store whose keys become `<prefix>{<key>}`: one hash slot per buffer, as the server's keys. */
+export function withHashTaggedKeys(store: StreamStore, prefix: string): StreamStore {
+  const tagged = withKeyPrefix(store, prefix);
+  const k = (key: string) => `{${key}}`;
+  return {
+    ...tagged,
+    maxLength: store.maxLength,
+    append: (key, entry) => tagged.append(k(key), entry),
+    appendMany: (key, entries) => tagged.appendMany(k(key), entries),
+    read: (key, after, options) => tagged.read(k(key), after, options),
+    range: (key, min, max, count) => tagged.range(k(key), min, max, count),
+    oldestId: (key) => tagged.oldestId(k(key)),
+    newestId: (key) => tagged.newestId(k(key)),
+    expire: (key, ttlMs) => tagged.expire(k(key), ttlMs),
+    readSnapshot: (key) => tagged.readSnapshot(k(key)),
+    writeSnapshot: (key, write) => tagged.writeSnapshot(k(key), write),
+    checkpoint: (key, entryId) => tagged.checkpoint(k(key), entryId),
+    trimmedThrough: (key) => tagged.trimmedThrough(k(key)),
+  };
 }

@@ -97,21 +97,21 @@ describeWithRedis("RedisSessionStore", (url) => {
     expect(await reader.claimOnce(`end:${start.runId}`, 60_000)).toBe(false);
   });
 
-  it("keys live under the prefix: session hash, history hash + order list, owner set, claims and hit counters with TTLs", async () => {
+  it("keys live under the prefix, a session's in its own hash slot (`{id}`): session hash, history hash + order list, owner set, claims and hit counters with TTLs", async () => {
     const store = open({ sessionTtlMs: 3_600_000 });
     const ownerId = `owner-${crypto.randomUUID()}`;
     const { id } = await created(store, ownerId);
     await store.upsertHistory(id, [{ message: { id: "m", role: "user", parts: [] }, runId: null }]);
     await store.claimOnce("continue:x", 60_000);
     await store.countHit("turns:o", 30_000);
-    expect(await raw.type(`${prefix}:session:${id}`)).toBe("hash");
-    expect(await raw.type(`${prefix}:history:${id}`)).toBe("hash");
-    expect(await raw.lrange(`${prefix}:history-order:${id}`, 0, -1)).toEqual(["m"]);
-    expect(await raw.smembers(`${prefix}:owner-sessions:${ownerId}`)).toEqual([id]);
+    expect(await raw.type(`${prefix}:{${id}}:session`)).toBe("hash");
+    expect(await raw.type(`${prefix}:{${id}}:history`)).toBe("hash");
+    expect(await raw.lrange(`${prefix}:{${id}}:history-order`, 0, -1)).toEqual(["m"]);
+    expect(await raw.smembers(`${prefix}:owner-sessions:{${ownerId}}`)).toEqual([id]);
     for (const key of ["session", "history", "history-order"]) {
-      expect(await raw.pttl(`${prefix}:${key}:${id}`)).toBeGreaterThan(3_500_000);
+      expect(await raw.pttl(`${prefix}:{${id}}:${key}`)).toBeGreaterThan(3_500_000);
     }
-    expect(await raw.pttl(`${prefix}:owner-sessions:${ownerId}`)).toBeGreaterThan(3_500_000);
+    expect(await raw.pttl(`${prefix}:owner-sessions:{${ownerId}}`)).toBeGreaterThan(3_500_000);
     expect(await raw.pttl(`${prefix}:claim:continue:x`)).toBeGreaterThan(50_000);
     expect(await raw.get(`${prefix}:hits:turns:o`)).toBe("1");
     expect(await raw.pttl(`${prefix}:hits:turns:o`)).toBeGreaterThan(20_000);
@@ -124,10 +124,10 @@ describeWithRedis("RedisSessionStore", (url) => {
     const { id } = await created(store, ownerId);
     await store.upsertHistory(id, [{ message: { id: "m", role: "user", parts: [] }, runId: null }]);
     const keys = [
-      `${prefix}:session:${id}`,
-      `${prefix}:history:${id}`,
-      `${prefix}:history-order:${id}`,
-      `${prefix}:owner-sessions:${ownerId}`,
+      `${prefix}:{${id}}:session`,
+      `${prefix}:{${id}}:history`,
+      `${prefix}:{${id}}:history-order`,
+      `${prefix}:owner-sessions:{${ownerId}}`,
     ];
     // Ages every key as if the session had been idle for most of its TTL, then writes once.
     const afterIdle = async (write: () => Promise<unknown>) => {
@@ -169,10 +169,10 @@ describeWithRedis("RedisSessionStore", (url) => {
     const { id } = await created(store, ownerId);
     await store.upsertHistory(id, [{ message: { id: "m", role: "user", parts: [] }, runId: null }]);
     const keys = [
-      `${prefix}:session:${id}`,
-      `${prefix}:history:${id}`,
-      `${prefix}:history-order:${id}`,
-      `${prefix}:owner-sessions:${ownerId}`,
+      `${prefix}:{${id}}:session`,
+      `${prefix}:{${id}}:history`,
+      `${prefix}:{${id}}:history-order`,
+      `${prefix}:owner-sessions:{${ownerId}}`,
     ];
     await eventually("the keys expired", async () => (await raw.exists(...keys)) === 0);
     expect(await store.getSession(id)).toBeNull();
@@ -183,8 +183,8 @@ describeWithRedis("RedisSessionStore", (url) => {
     const ownerId = `owner-${crypto.randomUUID()}`;
     const gone = await created(store, ownerId, 2);
     const kept = await created(store, ownerId, 2);
-    await raw.del(`${prefix}:session:${gone.id}`); // what its expiry leaves behind: a dangling member
-    const ownerKey = `${prefix}:owner-sessions:${ownerId}`;
+    await raw.del(`${prefix}:{${gone.id}}:session`); // what its expiry leaves behind: a dangling member
+    const ownerKey = `${prefix}:owner-sessions:{${ownerId}}`;
     expect((await raw.smembers(ownerKey)).sort()).toEqual([gone.id, kept.id].sort());
     const fresh = await created(store, ownerId, 2);
     expect((await raw.smembers(ownerKey)).sort()).toEqual([kept.id, fresh.id].sort());
@@ -193,7 +193,7 @@ describeWithRedis("RedisSessionStore", (url) => {
     ).toBeNull();
   });
 
-  it("instances racing createSession for one owner at its limit: exactly that many win (one Lua script)", async () => {
+  it("instances racing createSession for one owner at its limit: exactly that many win (one Lua script on the owner's set)", async () => {
     const instances = Array.from({ length: 4 }, () => open());
     const ownerId = `owner-${crypto.randomUUID()}`;
     const results = await Promise.all(
@@ -204,7 +204,7 @@ describeWithRedis("RedisSessionStore", (url) => {
       ),
     );
     expect(results.filter((session) => session !== null)).toHaveLength(5);
-    expect(await raw.scard(`${prefix}:owner-sessions:${ownerId}`)).toBe(5);
+    expect(await raw.scard(`${prefix}:owner-sessions:{${ownerId}}`)).toBe(5);
   });
 
   it("deleteSession removes the session's keys, owner-set membership and claims", async () => {
@@ -216,11 +216,15 @@ describeWithRedis("RedisSessionStore", (url) => {
     await store.claimOnce(`end:${id}:run`, 60_000);
     expect(await store.deleteSession(id)).not.toBeNull();
     expect(
-      await raw.exists(`${prefix}:session:${id}`, `${prefix}:history:${id}`, `${prefix}:history-order:${id}`),
+      await raw.exists(
+        `${prefix}:{${id}}:session`,
+        `${prefix}:{${id}}:history`,
+        `${prefix}:{${id}}:history-order`,
+      ),
     ).toBe(0);
-    expect(await raw.smembers(`${prefix}:owner-sessions:${ownerId}`)).toEqual([other.id]);
+    expect(await raw.smembers(`${prefix}:owner-sessions:{${ownerId}}`)).toEqual([other.id]);
     expect(await store.isClaimed(`end:${id}:run`)).toBe(false);
-    expect(await raw.exists(`${prefix}:session-claims:${id}`)).toBe(0);
+    expect(await raw.exists(`${prefix}:{${id}}:claims`)).toBe(0);
   });
 
   it("a corrupt history row is left out (and logged) instead of failing the whole history", async () => {
@@ -230,7 +234,7 @@ describeWithRedis("RedisSessionStore", (url) => {
     await store.createSession({ id, ownerId: "o", title: "t" });
     const good = { message: { id: "good", role: "user" as const, parts: [] }, runId: null };
     await store.upsertHistory(id, [{ message: { id: "bad", role: "user", parts: [] }, runId: null }, good]);
-    await raw.hset(`${prefix}:history:${id}`, "bad", "{oops");
+    await raw.hset(`${prefix}:{${id}}:history`, "bad", "{oops");
     expect(await store.getHistory(id)).toEqual([good]);
     expect(lines).toEqual([expect.stringMatching(/corrupt history row .* bad/)]);
   });

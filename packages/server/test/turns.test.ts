@@ -75,7 +75,7 @@ describe("turn lifecycle over HTTP (§2, §3)", () => {
     const session = (await sessionStore.getSession(sessionId))!;
     expect(session.currRunId).toBeNull();
     expect(session.turnStatus).toBe("failed");
-    const entries = await streamStore.range(`chat-replay:${sessionId}:${session.lastStreamId}`, "-", "+");
+    const entries = await streamStore.range(`chat-replay:{${sessionId}}:${session.lastStreamId}`, "-", "+");
     expect(entries.map((stored) => stored.entry.type)).toEqual(["error", "end"]);
     // A reader of that buffer terminates: resume from its first entry ends with finish.
     const { events } = await readEvents(await client.stream(sessionId, `${entries[0]!.id}:0`));

@@ -8,6 +8,7 @@ import {
   longEntries,
   memoryTrimmingStores,
   randomPlans,
+  redisClusterStoresOrSkip,
   redisStoresOrSkip,
   seededRandom,
   type TrimmingStores,
@@ -34,6 +35,8 @@ import { createReplayTransport, type ReplayTransport } from "../../src/replay-tr
  */
 const RUNS = Number(process.env.CHAOS_RUNS ?? 200);
 const REDIS_RUNS = Number(process.env.CHAOS_REDIS_RUNS ?? process.env.CHAOS_RUNS ?? 100);
+/** Schedules on a real 3-master Redis Cluster the suite starts (200 in `pnpm test`). */
+const CLUSTER_RUNS = Number(process.env.CHAOS_CLUSTER_RUNS ?? process.env.CHAOS_RUNS ?? 200);
 const FIRST_SEED = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : 1;
 const KINDS = ["text", "reasoning-tool", "approve", "deny", "cancel"] as const;
 
@@ -303,6 +306,27 @@ describe.concurrent("transport chaos (seeded)", () => {
     } finally {
       await Promise.all([short.close(), long.close()]);
       await Promise.all([redis.cleanup(), trimming.cleanup()]);
+    }
+  });
+
+  it(`delivers every frame exactly once across ${CLUSTER_RUNS} hostile schedules, §8.58 ${longCount(FIRST_SEED, CLUSTER_RUNS)} of them with turns past the trim point of a max-len ${LONG_MAX_LENGTH} buffer (Redis Cluster stores, 3 masters)`, {
+    timeout: 600_000,
+  }, async (context) => {
+    const cluster = await redisClusterStoresOrSkip(context.skip, { maxLength: LONG_MAX_LENGTH });
+    try {
+      const short = await launchReplayServer({ ...cluster.stores.serverOptions, timing });
+      const long = await launchReplayServer({ ...cluster.trimming.serverOptions, timing });
+      try {
+        await runSchedules(
+          { short, long, longStores: cluster.trimming.serverOptions },
+          CLUSTER_RUNS,
+          "redis cluster",
+        );
+      } finally {
+        await Promise.all([short.close(), long.close()]);
+      }
+    } finally {
+      await cluster.stop();
     }
   });
 });

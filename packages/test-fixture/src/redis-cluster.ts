@@ -1,0 +1,185 @@
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+/** Child processes started here; killed by pid if the test process exits without `stop()`. */
+const children = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
+/**
+ * A real Redis Cluster of the test's own: `masters` `redis-server` processes (Debian's
+ * binary, no replicas, nothing on disk) on free loopback ports, joined with
+ * `redis-cli --cluster create`. `--cluster-require-full-coverage no`, so the surviving
+ * masters keep serving their slots when one is shut down (what the tests check).
+ */
+export class OwnRedisCluster {
+  private readonly nodes: Array<{ port: number; child: ChildProcess | null }>;
+  private readonly dir: string;
+
+  private constructor(ports: readonly number[], dir: string) {
+    this.nodes = ports.map((port) => ({ port, child: null }));
+    this.dir = dir;
+  }
+
+  /** Starts the nodes, creates the cluster and waits until every node says `cluster_state:ok`. */
+  static async start(masters = 3): Promise<OwnRedisCluster> {
+    const ports: number[] = [];
+    // The cluster bus listens on port + 10000: both must be free.
+    while (ports.length < masters) {
+      const port = await freePort();
+      if (port + 10_000 < 65_536 && (await isFree(port + 10_000)) && !ports.includes(port)) ports.push(port);
+    }
+    const cluster = new OwnRedisCluster(ports, mkdtempSync(join(tmpdir(), "chat-replay-cluster-")));
+    try {
+      for (let index = 0; index < masters; index++) cluster.startNode(index);
+      for (const { port } of cluster.nodes) await waitFor(() => answersPing(port), `node ${port}`);
+      await run("redis-cli", [
+        "--cluster",
+        "create",
+        ...ports.map((port) => `127.0.0.1:${port}`),
+        "--cluster-replicas",
+        "0",
+        "--cluster-yes",
+      ]);
+      for (const { port } of cluster.nodes) {
+        await waitFor(
+          async () => (await info(port, "CLUSTER", "INFO")).includes("cluster_state:ok"),
+          "cluster_state:ok",
+        );
+      }
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  /** A seed node's URL (any node works as the seed). */
+  get url(): string {
+    return `redis://127.0.0.1:${this.nodes[0]!.port}`;
+  }
+
+  get ports(): readonly number[] {
+    return this.nodes.map((node) => node.port);
+  }
+
+  /** The port of the master serving `key`'s hash slot (`CLUSTER KEYSLOT`, `CLUSTER NODES`). */
+  async portOfKey(key: string): Promise<number> {
+    const seed = this.nodes.find((node) => node.child !== null);
+    if (!seed) throw new Error("no node running");
+    const slot = Number((await info(seed.port, "CLUSTER", "KEYSLOT", key)).trim());
+    // <id> <ip:port@bus> <flags> <master> <ping> <pong> <epoch> <link> <slot or range>...
+    for (const line of (await info(seed.port, "CLUSTER", "NODES")).split("\n")) {
+      const fields = line.trim().split(" ");
+      if (fields.length < 9 || !fields[2]!.includes("master")) continue;
+      for (const range of fields.slice(8)) {
+        const [low, high = low] = range.split("-").map(Number);
+        if (low !== undefined && high !== undefined && low <= slot && slot <= high) {
+          return Number(fields[1]!.split("@")[0]!.split(":").at(-1));
+        }
+      }
+    }
+    throw new Error(`no master serves slot ${slot}`);
+  }
+
+  /** Shuts the master on `port` down (SIGKILL by pid) and waits for it to exit. */
+  async killNode(port: number): Promise<void> {
+    const node = this.nodes.find((candidate) => candidate.port === port);
+    const child = node?.child;
+    if (!node || !child) return;
+    node.child = null;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
+    }
+  }
+
+  /** Stops every node (by pid) and removes the nodes' directory. */
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map(({ port }) => this.killNode(port)));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private startNode(index: number): void {
+    const node = this.nodes[index]!;
+    const args = [
+      "--port",
+      String(node.port),
+      "--bind",
+      "127.0.0.1",
+      "--cluster-enabled",
+      "yes",
+      "--cluster-config-file",
+      `nodes-${node.port}.conf`,
+      "--cluster-node-timeout",
+      "2000",
+      "--cluster-require-full-coverage",
+      "no",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      this.dir,
+    ];
+    const child = spawn("redis-server", args, { stdio: "ignore" });
+    children.add(child);
+    child.once("exit", () => children.delete(child));
+    node.child = child;
+  }
+}
+
+async function info(port: number, ...command: string[]): Promise<string> {
+  const { stdout } = await run("redis-cli", ["-p", String(port), ...command]);
+  return stdout;
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`Redis Cluster: timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once("error", () => done(false));
+    socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
+    socket.connect(port, "127.0.0.1", () => socket.write("PING\r\n"));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  await once(server, "close");
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
