@@ -203,5 +203,5 @@ export async function trimmedThrough(stores: TrimmingStores, sessionId: string):
   const session = await stores.sessionStore.getSession(sessionId);
   const streamId = session?.streamId ?? session?.lastStreamId ?? null;
   if (streamId === null) return null;
-  return stores.streamStore.trimmedThrough(`${stores.keyPrefix}:${sessionId}:${streamId}`);
+  return stores.streamStore.trimmedThrough(`${stores.keyPrefix}:{${sessionId}}:${streamId}`);
 }
