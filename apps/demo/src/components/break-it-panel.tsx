@@ -61,11 +61,12 @@ export function BreakItPanel(props: BreakItPanelProps) {
       </fieldset>
       <ol className="break-checklist">
         <li>
+          {/* aria-disabled, not disabled: the button keeps the focus while the stream resumes. */}
           <button
             type="button"
             className="button"
-            onClick={mark("drop", props.onDrop)}
-            disabled={!props.canDrop}
+            onClick={props.canDrop ? mark("drop", props.onDrop) : undefined}
+            aria-disabled={!props.canDrop}
             title="Fails the open SSE response with a network error; the transport resumes with Last-Event-ID"
           >
             Drop connection now
