@@ -145,6 +145,13 @@ export interface SessionStore {
    * stores without it are paged from `getHistory` by `pageHistory`.
    */
   getHistoryPage?(sessionId: string, query: HistoryPageQuery): Promise<HistoryPage>;
+  /**
+   * Optional: how often (ms) the turn runner stores a running turn's answer so far as its
+   * history row (hidden while the turn is active, §3). Set by stores that outlive the
+   * buffers (Postgres), so a turn orphaned together with its buffer still ends with its
+   * partial answer.
+   */
+  readonly partialHistoryEveryMs?: number;
   /** SET-NX with expiry, for continuation dedupe (§3): true if this caller claimed `key`. */
   claimOnce(key: string, ttlMs: number): Promise<boolean>;
   /** Whether a claim is still held. */

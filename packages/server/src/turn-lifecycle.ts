@@ -64,6 +64,43 @@ export async function assembleTurnMessage(
 /** Sorts after every real entry id. */
 const CLOSING_ENTRY_ID = "18446744073709551615-18446744073709551615";
 
+/**
+ * Stores a running turn's answer so far as its (hidden) history row, for stores that outlive
+ * the buffers (`partialHistoryEveryMs`). Best effort: a failure is logged and the turn goes
+ * on, since the row written when the turn ends is the one that counts.
+ */
+export async function storePartialAnswer(ctx: ReplayContext, turn: TurnRef): Promise<void> {
+  try {
+    const message = await assembleTurnMessage(ctx, turn);
+    if (message) await ctx.sessionStore.upsertHistory(turn.sessionId, [{ message, runId: turn.runId }]);
+  } catch (error) {
+    console.error(`chat-replay: could not store the partial answer of run ${turn.runId}`, error);
+  }
+}
+
+/**
+ * The answer stored before the turn's buffer was lost (Redis flushed while the turn ran), to
+ * put in front of what the new buffer holds; null when the buffer is there.
+ */
+async function answerBeforeLostBuffer(
+  ctx: ReplayContext,
+  turn: TurnRef,
+  key: string,
+): Promise<UIMessage | null> {
+  if (ctx.sessionStore.partialHistoryEveryMs === undefined) return null;
+  if ((await ctx.streamStore.newestId(key)) !== null) return null;
+  const id = bubbleId(turn.sessionId, turn.runId);
+  const stored = (await ctx.sessionStore.getHistory(turn.sessionId)).find((row) => row.message.id === id);
+  if (!stored) return null;
+  // Its open parts end here: nothing will stream into them any more.
+  const parts = stored.message.parts.map((part) =>
+    (part.type === "text" || part.type === "reasoning") && part.state === "streaming"
+      ? { ...part, state: "done" as const }
+      : part,
+  );
+  return { ...stored.message, parts };
+}
+
 /** Attempts to persist a turn's message before giving up (and keeping its buffer). */
 const HISTORY_ATTEMPTS = 4;
 
@@ -78,11 +115,14 @@ async function storeTurnMessage(
   turn: TurnRef,
   closing: EndEntry,
   finalStatus?: TurnStatus,
+  earlier: UIMessage | null = null,
 ): Promise<"stored" | "finalized" | "failed"> {
   const store = ctx.sessionStore;
   for (let attempt = 1; ; attempt++) {
     try {
-      const message = await assembleTurnMessage(ctx, turn, closing);
+      const assembled = await assembleTurnMessage(ctx, turn, closing);
+      const message =
+        earlier && assembled ? { ...earlier, parts: [...earlier.parts, ...assembled.parts] } : assembled;
       const rows = message ? [{ message, runId: turn.runId }] : [];
       if (finalStatus !== undefined && store.finalizeTurnWithHistory) {
         await store.finalizeTurnWithHistory(turn.sessionId, turn.runId, finalStatus, rows);
@@ -124,8 +164,9 @@ export async function endTurn(
   if (!claimed) return false;
   const key = ctx.streamKey(turn.sessionId, turn.streamId);
   const end: EndEntry = { type: "end", reason: "final", phase: turn.phase };
+  const earlier = await answerBeforeLostBuffer(ctx, turn, key);
   for (const entry of entries) await ctx.streamStore.append(key, entry);
-  const stored = await storeTurnMessage(ctx, turn, end, status);
+  const stored = await storeTurnMessage(ctx, turn, end, status, earlier);
   if (stored !== "finalized") await ctx.sessionStore.finalizeTurn(turn.sessionId, turn.runId, status);
   await ctx.streamStore.append(key, end);
   // §3: the buffer is kept until history is written; without history it is the only copy.

@@ -1,7 +1,7 @@
 import { type ApprovalItem, type BufferEntry, bubbleId } from "@chat-replay/protocol";
 import { convertToModelMessages, stepCountIs, streamText, type UIMessage } from "ai";
 import type { ReplayContext } from "./replay-options";
-import { endTurn, pauseTurn, type TurnRef } from "./turn-lifecycle";
+import { endTurn, pauseTurn, storePartialAnswer, type TurnRef } from "./turn-lifecycle";
 import { TurnSnapshotter } from "./turn-snapshotter";
 
 /** A human decision on one pending tool call (§3 continue). */
@@ -182,9 +182,15 @@ export class TurnRunner {
     const key = ctx.streamKey(turn.sessionId, turn.streamId);
     // §4: the snapshot follows the appends, so trimming never outruns the fold.
     const snapshotter = new TurnSnapshotter(ctx.streamStore, key, ctx.snapshotEvery);
+    const partialEvery = ctx.sessionStore.partialHistoryEveryMs;
+    let nextPartialAt = partialEvery === undefined ? Number.POSITIVE_INFINITY : Date.now() + partialEvery;
     const pipeline = new AppendPipeline(async (entries) => {
       await ctx.streamStore.appendMany(key, entries);
       await snapshotter.appended(entries.length);
+      if (Date.now() >= nextPartialAt) {
+        nextPartialAt = Date.now() + (partialEvery ?? 0);
+        await storePartialAnswer(ctx, turn);
+      }
     });
     const append = (entry: BufferEntry) => pipeline.push(entry);
     const heartbeat = setInterval(

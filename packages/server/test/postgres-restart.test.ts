@@ -118,5 +118,54 @@ describeWithPostgres("restart with Postgres history and Redis live state", (db) 
         await deleteKeys(redis, prefix);
       }
     }, 60_000);
+
+    it("a turn running when every instance and every Redis key died ends failed with the answer stored while it ran", async () => {
+      const prefix = uniquePrefix("pg-restart-lost");
+      const args = [
+        ...["--store", "redis", "--redis-url", redis, "--key-prefix", prefix],
+        ...["--history-store", "postgres", "--database-url", db.url],
+        ...["--lease-ms", String(LEASE_MS), "--secret", "postgres-restart-secret-0123456789"],
+      ];
+      try {
+        const a = await startInstance(args);
+        const owner = new TestClient(a.url);
+        const sessionId = await owner.createSession();
+        const response = await owner.send(sessionId, "long [[words=5000]] [[delay=5]]");
+        const reading = readEvents(response).catch(() => null); // cut by the kill
+        // The runner stores the answer so far every 2 s (hidden while the turn runs, §3).
+        const stored = await until(async () => {
+          const [row] = await db.sql<{ message: UIMessage }[]>`
+            SELECT message FROM chat_replay_history WHERE session_id = ${sessionId} AND message_id LIKE '%:%'`;
+          return row && textOf(row.message).length > 0 ? textOf(row.message) : undefined;
+        });
+        expect(await owner.history(sessionId)).toEqual([]); // the active run's rows stay hidden
+        await killHard(a.child);
+        await reading;
+        expect(await deleteKeys(redis, prefix)).toBeGreaterThan(0);
+
+        const b = await startInstance(args);
+        const reader = clientOf(b.url, owner);
+        await reader.waitForStatus(sessionId, (status) => status.turn_status === "failed");
+        const history = await reader.history(sessionId);
+        expect(history.map((message) => message.role)).toEqual(["user", "assistant"]);
+        const answer = textOf(history[1]);
+        expect(answer.startsWith(stored)).toBe(true);
+        expect(answer).toContain("its runner was lost");
+        expect(history[1]?.parts.some((part) => "state" in part && part.state === "streaming")).toBe(false);
+      } finally {
+        await deleteKeys(redis, prefix);
+      }
+    }, 60_000);
   }),
 );
+
+/** Polls `check` until it returns a value (an awaited condition, never a sleep as sync). */
+async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

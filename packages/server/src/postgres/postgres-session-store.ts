@@ -31,6 +31,12 @@ export interface PostgresSessionStoreOptions {
   readonly sessionTtlMs?: number;
   /** Expired sessions are deleted (with their history) at most this often, from `createSession`. Default 60 s. */
   readonly sweepIntervalMs?: number;
+  /**
+   * How often (ms) the turn runner stores a running turn's answer so far (hidden, §3), so a
+   * turn orphaned together with its Redis buffer still ends with its partial answer.
+   * Default 2 s; 0 turns it off.
+   */
+  readonly partialHistoryEveryMs?: number;
   /** Whether `close()` ends the `sql` client (the live store is always closed). Default true. */
   readonly ownsSql?: boolean;
 }
@@ -71,6 +77,7 @@ export class PostgresSessionStore implements SessionStore {
   private readonly sessionTtlMs: number;
   private readonly sweepIntervalMs: number;
   private readonly ownsSql: boolean;
+  readonly partialHistoryEveryMs: number | undefined;
   private nextSweepAt: number;
 
   constructor(options: PostgresSessionStoreOptions) {
@@ -80,6 +87,8 @@ export class PostgresSessionStore implements SessionStore {
     this.sessionTtlMs = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 60_000;
     this.ownsSql = options.ownsSql ?? true;
+    const partialEvery = options.partialHistoryEveryMs ?? 2_000;
+    this.partialHistoryEveryMs = partialEvery > 0 ? partialEvery : undefined;
     this.nextSweepAt = this.now() + this.sweepIntervalMs;
   }
 
