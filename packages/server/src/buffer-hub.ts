@@ -1,4 +1,5 @@
 import { compareEntryIds, type StoredEntry } from "@chat-replay/protocol";
+import { EncodedEntryCache } from "./frame-stream/encoded-entry-cache";
 import type { StreamStore } from "./stream-store";
 
 /** Outcome of {@link BufferHub.waitForEntries}. */
@@ -125,6 +126,8 @@ export class BufferHub {
   private readonly tails = new Map<string, Tail>();
   private readonly stop = new AbortController();
   private sweptAt = 0;
+  /** Each entry's frames, encoded once for every local reader (see `EncodedEntryCache`). */
+  readonly encoded = new EncodedEntryCache();
 
   constructor(
     private readonly store: StreamStore,

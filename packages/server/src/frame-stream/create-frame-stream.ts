@@ -115,7 +115,10 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     const suppressThrough =
       cursor ?? (after === undefined ? null : { entryId: after, frame: Number.POSITIVE_INFINITY });
     const reader = {
-      folder: new FrameFolder(start.state, start.stopPhase, suppressThrough),
+      folder: new FrameFolder(start.state, start.stopPhase, suppressThrough, {
+        entries: options.hub.encoded,
+        key: options.key,
+      }),
       entries: new EntrySource(options.store, options.hub, options.key, start.position),
     };
     return { reader, start };
