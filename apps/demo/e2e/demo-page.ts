@@ -174,6 +174,27 @@ export function expectMonotonicAnswer(
   expect(offending, "a shown answer that is not a prefix of the final one").toBeUndefined();
 }
 
+/**
+ * What has the keyboard focus, as `tag:accessible text` (`"body"` when nothing does), read
+ * two frames after the call so that a focus fix-up (a focused control that was disabled or
+ * removed hands the focus to <body>) has happened.
+ */
+export function focused(page: Page): Promise<string> {
+  return page.evaluate(
+    () =>
+      new Promise<string>((resolve) =>
+        requestAnimationFrame(() =>
+          requestAnimationFrame(() => {
+            const element = document.activeElement;
+            if (!element || element === document.body) return resolve("body");
+            const name = element.getAttribute("aria-label") ?? element.textContent?.trim() ?? "";
+            resolve(`${element.tagName.toLowerCase()}:${name}`);
+          }),
+        ),
+      ),
+  );
+}
+
 /** Saves a full-page screenshot of the end state as a test artifact (gitignored). */
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });

@@ -8,6 +8,7 @@ import {
   answerText,
   assistantBubble,
   expectAccessible,
+  focused,
   mainPane,
   openNewChat,
   saveScreenshot,
@@ -62,15 +63,6 @@ async function panelNumber(page: Page, testId: string): Promise<number> {
 /** The recovery notice in the main pane's transcript. */
 function notice(page: Page) {
   return mainPane(page).locator(".recovery-notice");
-}
-
-/** What has the keyboard focus: its tag and accessible text. */
-function focused(page: Page): Promise<string> {
-  return page.evaluate(() => {
-    const element = document.activeElement;
-    if (!element || element === document.body) return "body";
-    return `${element.tagName.toLowerCase()}:${element.getAttribute("aria-label") ?? element.textContent?.trim() ?? ""}`;
-  });
 }
 
 describe("recovery you can see, in Chromium", () => {

@@ -1,5 +1,5 @@
 import type { UseVercelChatOptions } from "@chat-replay/react";
-import { useEffect, useId, useState, useSyncExternalStore } from "react";
+import { useEffect, useId, useRef, useState, useSyncExternalStore } from "react";
 import { ChatWorkspace } from "./components/chat-workspace";
 import { SessionList } from "./components/session-list";
 import { TurnError } from "./components/turn-error";
@@ -28,10 +28,17 @@ export function App({ registry, fetch, reconnect }: AppProps) {
   const [createError, setCreateError] = useState<Error | null>(null);
   const [justCreated, setJustCreated] = useState<string | null>(null);
   const [navOpen, setNavOpen] = useState(false);
+  const [left, setLeft] = useState(false);
   const navId = useId();
-  // Picking a chat (or any route change) closes the drawer on phones.
+  const nav = useRef<HTMLElement>(null);
+  const navToggle = useRef<HTMLButtonElement>(null);
+  // Picking a chat (or any route change) closes the drawer on phones; a focus left on the
+  // hidden drawer's link goes back to the drawer's toggle (a new chat has focused its box).
   // biome-ignore lint/correctness/useExhaustiveDependencies: the route is the trigger
-  useEffect(() => setNavOpen(false), [sessionId, shareToken]);
+  useEffect(() => {
+    if (navOpen && nav.current?.contains(document.activeElement)) navToggle.current?.focus();
+    setNavOpen(false);
+  }, [sessionId, shareToken]);
   const create = () => {
     setCreating(true);
     setCreateError(null);
@@ -46,6 +53,8 @@ export function App({ registry, fetch, reconnect }: AppProps) {
   };
   const forget = (id: string) => {
     registry.remove(id);
+    // Its button goes away with the chat: the welcome screen's start button takes the focus.
+    setLeft(true);
     window.location.hash = "";
   };
   const owned = sessions.find((session) => session.id === sessionId);
@@ -54,6 +63,7 @@ export function App({ registry, fetch, reconnect }: AppProps) {
     <div className="app" data-nav={navOpen || undefined}>
       <header className="app-header">
         <button
+          ref={navToggle}
           type="button"
           className="button nav-toggle"
           aria-expanded={navOpen}
@@ -66,7 +76,7 @@ export function App({ registry, fetch, reconnect }: AppProps) {
           chat-replay <span className="muted">demo</span>
         </h1>
       </header>
-      <nav className="app-nav" id={navId} aria-label="Chats">
+      <nav className="app-nav" id={navId} aria-label="Chats" ref={nav}>
         <SessionList sessions={sessions} activeId={sessionId} creating={creating} onCreate={create} />
         <TurnError error={createError} />
       </nav>
@@ -84,7 +94,7 @@ export function App({ registry, fetch, reconnect }: AppProps) {
             {...(reconnect ? { reconnect } : {})}
           />
         ) : (
-          <Welcome creating={creating} onCreate={create} />
+          <Welcome creating={creating} onCreate={create} autoFocus={left} />
         )}
       </main>
     </div>

@@ -64,7 +64,17 @@ export function ChatPane(props: ChatPaneProps) {
   const empty = (
     <div className="empty-transcript">
       <p>No messages yet.{canWrite ? " Pick a scenario or type a prompt below." : ""}</p>
-      {canWrite && <PromptPresets presets={PROMPT_PRESETS} disabled={sendDisabled} onPick={demoChat.send} />}
+      {canWrite && (
+        <PromptPresets
+          presets={PROMPT_PRESETS}
+          disabled={sendDisabled}
+          onPick={(prompt) => {
+            // The chips go away with the first message: the focus goes to the message box.
+            refocus();
+            demoChat.send(prompt);
+          }}
+        />
+      )}
     </div>
   );
   return (

@@ -109,7 +109,10 @@ export function ChatWorkspace(props: ChatWorkspaceProps) {
             sessionId={sessionId}
             {...(fetch ? { fetch } : {})}
             {...(reconnect ? { reconnect } : {})}
-            onClose={() => setObserverOpen(false)}
+            onClose={() => {
+              setObserverOpen(false);
+              inputRef.current?.focus();
+            }}
           />
         </IsolatedQueryClient>
       )}
@@ -126,7 +129,12 @@ export function ChatWorkspace(props: ChatWorkspaceProps) {
             playingOffline={demoChat.playingOffline}
             liveWords={answerWords(lastAssistant)}
             turnCheck={demoChat.turnCheck}
-            onPickScenario={demoChat.send}
+            onPickScenario={(prompt) => {
+              // The chips disable while the turn runs; on phones the drawer makes way for it.
+              setToolsOpen(false);
+              inputRef.current?.focus();
+              demoChat.send(prompt);
+            }}
             onAddDirective={(directive) => {
               setDraft((text) => withDirective(text, directive));
               inputRef.current?.focus();

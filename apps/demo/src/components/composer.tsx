@@ -1,4 +1,4 @@
-import { type FormEvent, type KeyboardEvent, type Ref, useId } from "react";
+import { type FormEvent, type KeyboardEvent, type RefObject, useId, useRef } from "react";
 
 /** Props of {@link Composer}. */
 export interface ComposerProps {
@@ -18,22 +18,26 @@ export interface ComposerProps {
   readonly onDetach: () => void;
   readonly onReattach: () => void;
   /** The message box, for focus after actions. */
-  readonly inputRef?: Ref<HTMLTextAreaElement>;
+  readonly inputRef?: RefObject<HTMLTextAreaElement | null>;
 }
 
 /**
  * The prompt box: Enter sends, Shift+Enter adds a line. "Stop for everyone" cancels the
- * turn on the server; "Detach this tab" only stops following it here.
+ * turn on the server; "Detach this tab" only stops following it here. Send and Re-attach
+ * disable themselves, so they hand the focus to the message box (never to <body>).
  */
 export function Composer(props: ComposerProps) {
   const { text, sendDisabled } = props;
   const inputId = useId();
   const hintId = useId();
+  const ownInput = useRef<HTMLTextAreaElement>(null);
+  const input = props.inputRef ?? ownInput;
   const submit = (event?: FormEvent) => {
     event?.preventDefault();
     if (sendDisabled || text.trim() === "") return;
     props.onSend(text);
     props.onTextChange("");
+    input.current?.focus();
   };
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) submit(event);
@@ -45,7 +49,7 @@ export function Composer(props: ComposerProps) {
       </label>
       <textarea
         id={inputId}
-        ref={props.inputRef}
+        ref={input}
         name="prompt"
         rows={2}
         value={text}
@@ -68,7 +72,15 @@ export function Composer(props: ComposerProps) {
           type="button"
           className="button"
           disabled={!props.detached && !props.canDetach}
-          onClick={props.detached ? props.onReattach : props.onDetach}
+          onClick={
+            props.detached
+              ? () => {
+                  // Re-attached, the button waits (disabled) until the stream is back.
+                  input.current?.focus();
+                  props.onReattach();
+                }
+              : props.onDetach
+          }
         >
           {props.detached ? "Re-attach this tab" : "Detach this tab"}
         </button>

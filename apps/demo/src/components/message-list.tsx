@@ -54,7 +54,15 @@ export function MessageList({ messages, streamingMessageId, label, tail, empty }
         )}
       </section>
       {!following && messages.length > 0 && (
-        <button type="button" className="button jump-to-latest" onClick={jumpToLatest}>
+        <button
+          type="button"
+          className="button jump-to-latest"
+          onClick={() => {
+            // The button goes away once followed: the focus goes to the transcript it scrolled.
+            scroller.current?.focus({ preventScroll: true });
+            jumpToLatest();
+          }}
+        >
           Jump to latest ↓
         </button>
       )}

@@ -31,6 +31,13 @@ export function SharePanel({ sessionId, client, pageUrl, requests = 0 }: SharePa
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const panel = useRef<HTMLElement>(null);
+  const link = useRef<HTMLAnchorElement>(null);
+  // The "Create share link" button is replaced by the link: the link takes the focus.
+  const focusLink = useRef(false);
+  useEffect(() => {
+    if (shared && focusLink.current) link.current?.focus();
+    focusLink.current = false;
+  }, [shared]);
   const mint = async () => {
     if (busy) return;
     setBusy(true);
@@ -66,6 +73,7 @@ export function SharePanel({ sessionId, client, pageUrl, requests = 0 }: SharePa
           />
           <p>
             <a
+              ref={link}
               href={shared.url}
               className="share-link"
               data-testid="share-link"
@@ -81,7 +89,15 @@ export function SharePanel({ sessionId, client, pageUrl, requests = 0 }: SharePa
       ) : (
         <>
           <p className="hint">A read-only link (and QR code) for a phone or another browser.</p>
-          <button type="button" className="button" onClick={() => void mint()} disabled={busy}>
+          <button
+            type="button"
+            className="button"
+            onClick={() => {
+              focusLink.current = true;
+              void mint();
+            }}
+            disabled={busy}
+          >
             {busy ? "Creating link…" : "Create share link"}
           </button>
         </>
