@@ -102,6 +102,16 @@ describe("recovery you can see, in Chromium", () => {
     expect(await page.getByRole("alert").count()).toBe(0);
     await expect.poll(() => statusOf(pane)).toBe("idle");
     await saveScreenshot(page, "recovery-offline-resumed");
+
+    // The next turn counts afresh: no old verdict while it streams, its own match at its end.
+    await sendPrompt(page, "And once more [[words=300]] [[delay=20]]");
+    await expect.poll(() => statusOf(pane)).toBe("running");
+    expect(await check.getAttribute("data-verdict")).toBe("pending");
+    expect(await page.getByTestId("words-stored").textContent()).toBe("— (when the turn ends)");
+    await settledAnswer(page, sessionId);
+    await expect.poll(() => check.getAttribute("data-verdict"), { timeout: 15_000 }).toBe("match");
+    expect(await page.getByTestId("words-received").textContent()).toBe("300");
+    expect(await page.getByTestId("words-stored").textContent()).toBe("300");
   });
 
   it("gave up (a finite retry budget through a dead tunnel): the bubble offers Retry, which resumes the turn to the full answer", async () => {

@@ -1,6 +1,6 @@
 import { useId, useState } from "react";
-import type { TurnCheck } from "../hooks/use-demo-chat";
 import { DIRECTIVE_CHIPS, PROMPT_PRESETS } from "../lib/prompt-presets";
+import { type TurnCheck, turnVerdict } from "../lib/turn-check";
 import { PromptPresets } from "./prompt-presets";
 
 /** How long "Go offline" plays a lost network. */
@@ -15,7 +15,7 @@ export interface BreakItPanelProps {
   readonly playingOffline: boolean;
   /** Answer words in the last assistant bubble right now. */
   readonly liveWords: number;
-  /** This tab's last finished turn: received vs stored. */
+  /** This tab's finished turn, received vs stored (`currentTurnCheck`); `null` counts live words. */
   readonly turnCheck: TurnCheck | null;
   readonly onPickScenario: (prompt: string) => void;
   readonly onAddDirective: (directive: string) => void;
@@ -109,12 +109,7 @@ export function BreakItPanel(props: BreakItPanelProps) {
 
 /** Words received vs stored: matching once the turn ends is the proof that nothing was lost. */
 function TurnCheckView({ liveWords, check }: { liveWords: number; check: TurnCheck | null }) {
-  const verdict =
-    check === null || check.stored === null
-      ? "pending"
-      : check.received === check.stored
-        ? "match"
-        : "differ";
+  const verdict = turnVerdict(check);
   return (
     <div className="turn-check" data-testid="turn-check" data-verdict={verdict}>
       <h3>Nothing lost?</h3>

@@ -5,6 +5,7 @@ import { useFrameLog } from "../hooks/use-frame-log";
 import { sessionHash } from "../lib/hash-route";
 import { answerWords } from "../lib/message-parts";
 import { withDirective } from "../lib/prompt-presets";
+import { currentTurnCheck } from "../lib/turn-check";
 import { BreakItPanel, OFFLINE_PLAY_MS } from "./break-it-panel";
 import { ChatPane } from "./chat-pane";
 import { ConnectionPanel } from "./connection-panel";
@@ -128,7 +129,11 @@ export function ChatWorkspace(props: ChatWorkspaceProps) {
             canDrop={demoChat.openStreams > 0 && demoChat.chat.connection.phase === "streaming"}
             playingOffline={demoChat.playingOffline}
             liveWords={answerWords(lastAssistant)}
-            turnCheck={demoChat.turnCheck}
+            turnCheck={currentTurnCheck(
+              demoChat.turnCheck,
+              lastAssistant?.id,
+              !demoChat.busy && !demoChat.turnActive,
+            )}
             onPickScenario={(prompt) => {
               // The chips disable while the turn runs; on phones the drawer makes way for it.
               setToolsOpen(false);

@@ -12,6 +12,7 @@ import { createDemoFetch, type DemoFetch } from "../lib/demo-fetch";
 import { FrameLog } from "../lib/frame-log";
 import { answerWords } from "../lib/message-parts";
 import { type RecoveryState, RecoveryTracker } from "../lib/recovery-tracker";
+import type { TurnCheck } from "../lib/turn-check";
 
 /** Options of {@link useDemoChat}. */
 export interface UseDemoChatOptions {
@@ -22,15 +23,6 @@ export interface UseDemoChatOptions {
   readonly statusIntervals?: UseVercelChatOptions["statusIntervals"];
   /** A share link's token: this chat reads the session read-only (`x-chat-replay-share`). */
   readonly shareToken?: string | null;
-}
-
-/** Words this tab received for its last finished turn and what the server stored for it. */
-export interface TurnCheck {
-  readonly messageId: string;
-  /** Answer words in the bubble when its stream finished in this tab. */
-  readonly received: number;
-  /** Answer words of the stored message; `null` until the turn ended and history answered. */
-  readonly stored: number | null;
 }
 
 /** One chat of the demo: `useVercelChat` plus the demo's network controls and actions. */
