@@ -80,9 +80,27 @@ describe("accessibility and the app shell in Chromium", () => {
 
     await page.getByRole("button", { name: "Approve", exact: true }).click();
     await settledAnswer(page, sessionId);
-    await page.getByRole("button", { name: /Show event log/ }).click();
-    await page.locator(".event-log-scroller:not([hidden])").waitFor();
+    // More frames than the log keeps: it says so instead of stopping its count at 400.
+    await sendPrompt(page, "Fill the event log [[words=500]] [[delay=0]]");
+    await settledAnswer(page, sessionId);
+    await expect.poll(() => statusOf(mainPane(page))).toBe("idle");
+    const toggle = page.getByRole("button", { name: /Show event log/ });
+    const [, shown, total] = /\(last (\d+) of (\d+)\)/.exec((await toggle.textContent()) ?? "") ?? [];
+    expect(Number(shown)).toBe(400);
+    expect(Number(total)).toBeGreaterThan(577);
+    await toggle.click();
+    const log = page.locator(".event-log-scroller:not([hidden])");
+    await log.waitFor();
+    expect(await log.locator("tbody tr").count()).toBe(400);
+    // Every column fits (the "via" column was cut): no sideways scrolling inside the log.
+    expect(await log.evaluate((element) => element.scrollWidth <= element.clientWidth)).toBe(true);
+    expect(await log.locator("tbody tr").last().locator("td").last().textContent()).toBe("POST messages");
+    // It opens on its newest frames.
+    await expect
+      .poll(() => log.evaluate((element) => element.scrollHeight - element.scrollTop - element.clientHeight))
+      .toBeLessThan(48);
     await expectAccessibleInBothThemes("event log open");
+    await log.scrollIntoViewIfNeeded();
     await saveScreenshot(page, "a11y-event-log-open");
 
     // The app shell: nothing but the panels scrolls, so header, status and composer stay.

@@ -17,7 +17,8 @@ export function EventLog({ frames, total = frames.length, expanded, onToggle, on
   const listId = useId();
   const captionId = useId();
   const scroller = useRef<HTMLElement>(null);
-  useStickToBottom(scroller, frames.length);
+  // Opened, the log shows its newest frames (the end), as it does while frames arrive.
+  useStickToBottom(scroller, `${frames.length}:${expanded}`);
   const count = total > frames.length ? `last ${frames.length} of ${total}` : `${frames.length}`;
   return (
     <section className="panel event-log" aria-label="Event log">
