@@ -134,6 +134,14 @@ async function survivesOutage(outage: Outage, annotate: TestContext["annotate"])
   expect(await panelPhase(page)).toBe(outage.phaseDuring);
   expect(await page.getByRole("alert").count()).toBe(0);
   expect(await mainPane(page).locator('.recovery-notice[data-recovery="resuming"]').count()).toBe(1);
+  // The bubble says what is known: the attempt it is on (through a tunnel) or that it waits
+  // for the network (offline), the words so far and the last position.
+  const said = await mainPane(page).locator(".recovery-notice").textContent();
+  expect(said).toMatch(
+    outage.phaseDuring === "reconnecting"
+      ? /Offline — resuming · attempt [1-9]\d* · \d+ words received \(last position: entry /
+      : /Offline — resuming · waiting for the network · \d+ words received \(last position: entry /,
+  );
   expect(await statusOf(pane)).toBe("running");
 
   // The network returns; nobody clicks anything. The answer grows again while the turn
