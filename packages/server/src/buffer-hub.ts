@@ -1,5 +1,5 @@
 import { compareEntryIds, type StoredEntry } from "@chat-replay/protocol";
-import { EncodedEntryCache } from "./frame-stream/encoded-entry-cache";
+import { type EncodedEntries, type EncodedEntry, foldsFrom } from "./frame-stream/encoded-entry-cache";
 import type { StreamStore } from "./stream-store";
 
 /** Outcome of {@link BufferHub.waitForEntries}. */
@@ -18,8 +18,12 @@ interface Waiter {
   readonly resolve: (result: WaitResult) => void;
 }
 
-/** Entries a tail keeps for readers slightly behind it. */
-const RECENT_LIMIT = 4096;
+/**
+ * Entries a tail keeps for readers slightly behind it: at least this many, at most twice
+ * (the window is cut back to this many once it holds twice as many, so keeping it costs
+ * O(1) per entry, never a copy of the window per read).
+ */
+export const RECENT_LIMIT = 4096;
 /**
  * How long a tail outlives its last waiter. Under load every reader of a busy buffer can be
  * writing to its socket at the same moment; a tail dropped then would forget its recent
@@ -44,6 +48,8 @@ class Tail {
   recentFrom: string | null = null;
   /** When the tail last had no waiters (for the linger), or null while it has some. */
   idleSince: number | null = null;
+  /** Encoded folds of entries in `recent`, by id (encode once, write many); cut with it. */
+  readonly encoded = new Map<string, EncodedEntry>();
 
   constructor(
     private readonly store: StreamStore,
@@ -82,13 +88,15 @@ class Tail {
         // Contiguous with what is kept: this read started right after the newest kept entry.
         const contiguous = this.recentFrom !== null && (this.recent.at(-1)?.id ?? this.recentFrom) === after;
         if (contiguous) {
-          this.recent = this.recent.concat(entries);
+          for (const stored of entries) this.recent.push(stored);
         } else {
-          this.recent = entries;
+          this.recent = entries.slice();
           this.recentFrom = after;
+          this.encoded.clear();
         }
-        if (this.recent.length > RECENT_LIMIT) {
+        if (this.recent.length > 2 * RECENT_LIMIT) {
           const dropped = this.recent.length - RECENT_LIMIT;
+          for (let index = 0; index < dropped; index++) this.encoded.delete(this.recent[index]!.id);
           this.recentFrom = this.recent[dropped - 1]!.id;
           this.recent = this.recent.slice(dropped);
         }
@@ -126,8 +134,23 @@ export class BufferHub {
   private readonly tails = new Map<string, Tail>();
   private readonly stop = new AbortController();
   private sweptAt = 0;
-  /** Each entry's frames, encoded once for every local reader (see `EncodedEntryCache`). */
-  readonly encoded = new EncodedEntryCache();
+  /**
+   * Each entry's frames, encoded once for every local reader (see `EncodedEntries`): kept
+   * for the entries a tail holds in its recent window, dropped with them.
+   */
+  readonly encoded: EncodedEntries = {
+    get: (key, id, state) => {
+      const cached = this.tails.get(key)?.encoded.get(id);
+      return cached && foldsFrom(cached, state) ? cached : null;
+    },
+    set: (key, id, entry) => {
+      const tail = this.tails.get(key);
+      if (!tail || tail.recentFrom === null || tail.lastId === null) return;
+      // Only inside the window: (recentFrom, lastId].
+      if (compareEntryIds(id, tail.recentFrom) <= 0 || compareEntryIds(id, tail.lastId) > 0) return;
+      if (!tail.encoded.has(id)) tail.encoded.set(id, entry);
+    },
+  };
 
   constructor(
     private readonly store: StreamStore,
@@ -204,6 +227,13 @@ export class BufferHub {
   /** Number of buffers with a live read loop (for tests and metrics). */
   get activeTails(): number {
     return this.tails.size;
+  }
+
+  /** Encoded entries kept over every tail (for tests: bounded by the windows). */
+  get encodedEntries(): number {
+    let count = 0;
+    for (const tail of this.tails.values()) count += tail.encoded.size;
+    return count;
   }
 
   /** Stops every loop; pending waiters resolve idle. */

@@ -1,64 +1,99 @@
-import { INITIAL_ADAPTER_STATE, type StoredEntry } from "@chat-replay/protocol";
-import { describe, expect, it, vi } from "vitest";
-import { EncodedEntryCache } from "../src/frame-stream/encoded-entry-cache";
+import { type BufferEntry, INITIAL_ADAPTER_STATE, type StoredEntry } from "@chat-replay/protocol";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { BufferHub, RECENT_LIMIT } from "../src/buffer-hub";
 import { FrameFolder } from "../src/frame-stream/frame-folder";
+import { MemoryStreamStore } from "../src/memory-stream-store";
 
-const entries: StoredEntry[] = [
-  { id: "10-0", entry: { type: "text-start", part: 0 } },
-  { id: "10-1", entry: { type: "text-delta", part: 0, text: "Hello" } },
-  { id: "11-0", entry: { type: "text-delta", part: 0, text: " world" } },
-  { id: "12-0", entry: { type: "text-end", part: 0 } },
+const TURN: BufferEntry[] = [
+  { type: "text-start", part: 0 },
+  { type: "text-delta", part: 0, text: "Hello" },
+  { type: "text-delta", part: 0, text: " world" },
+  { type: "text-end", part: 0 },
 ];
 
+const hubs: BufferHub[] = [];
+afterEach(() => {
+  for (const hub of hubs.splice(0)) hub.close();
+});
+
+/** A hub whose shared tail of `key` has read `entries` (what a live reader at the head gets). */
+async function liveTail(entries: readonly BufferEntry[], key = "k") {
+  const store = new MemoryStreamStore({ maxLength: 100_000 });
+  const hub = new BufferHub(store, 50);
+  hubs.push(hub);
+  const waiting = follow(hub, key, "0-0", entries.length);
+  await store.appendMany(key, entries);
+  return { store, hub, entries: await waiting };
+}
+
+/** Waits on the hub (as a reader at the head does) until `count` entries after `after` arrived. */
+async function follow(hub: BufferHub, key: string, after: string, count: number): Promise<StoredEntry[]> {
+  const got: StoredEntry[] = [];
+  while (got.length < count) {
+    const result = await hub.waitForEntries(key, got.at(-1)?.id ?? after, 10_000);
+    if (result.kind !== "entries") throw new Error(`expected entries, got ${result.kind}`);
+    got.push(...result.entries);
+  }
+  return got;
+}
+
+const folderOf = (hub: BufferHub, state = INITIAL_ADAPTER_STATE, key = "k") =>
+  new FrameFolder(state, 0, null, { entries: hub.encoded, key });
+
 describe("encode once, write many (§4 fan-out)", () => {
-  it("a second reader of the same entries takes every entry's bytes from the cache and folds none itself", () => {
-    const cache = new EncodedEntryCache();
-    const first = new FrameFolder(INITIAL_ADAPTER_STATE, 0, null, { entries: cache, key: "k" });
-    const firstText = first.fold(entries).text;
-    expect(cache.size).toBe(entries.length);
-    const set = vi.spyOn(cache, "set");
-    const get = vi.spyOn(cache, "get");
+  it("a second reader of the tail's entries takes every entry's bytes from the first reader's fold", async () => {
+    const { hub, entries } = await liveTail(TURN);
+    const firstText = folderOf(hub).fold(entries).text;
+    expect(hub.encodedEntries).toBe(TURN.length);
+    const set = vi.spyOn(hub.encoded, "set");
+    const get = vi.spyOn(hub.encoded, "get");
     // A reader that arrived later, folding from its own (equal, not identical) initial state.
-    const second = new FrameFolder(structuredClone(INITIAL_ADAPTER_STATE), 0, null, {
-      entries: cache,
-      key: "k",
-    });
+    const second = folderOf(hub, structuredClone(INITIAL_ADAPTER_STATE));
     expect(second.fold(entries.slice(0, 2)).text + second.fold(entries.slice(2)).text).toBe(firstText);
     expect(get.mock.results.map((result) => result.value !== null)).toEqual([true, true, true, true]);
     expect(set).not.toHaveBeenCalled();
-    // Without a cache the bytes are the same.
+    // Without the cache the bytes are the same.
     expect(new FrameFolder(INITIAL_ADAPTER_STATE, 0, null).fold(entries).text).toBe(firstText);
   });
 
-  it("a reader whose state differs never takes another reader's fold; a resume still suppresses up to its cursor", () => {
-    const cache = new EncodedEntryCache();
-    new FrameFolder(INITIAL_ADAPTER_STATE, 0, null, { entries: cache, key: "k" }).fold(entries);
+  it("a reader whose state differs never takes another reader's fold; a resume still suppresses up to its cursor", async () => {
+    const { hub, entries } = await liveTail(TURN);
+    folderOf(hub).fold(entries);
     const other = { ...INITIAL_ADAPTER_STATE, openParts: [] as never[], toolCalls: { x: {} } } as never;
-    expect(cache.get("k", "10-1", other)).toBeNull();
-    expect(cache.get("other-buffer", "10-1", INITIAL_ADAPTER_STATE)).toBeNull();
+    expect(hub.encoded.get("k", entries[1]!.id, other)).toBeNull();
+    expect(hub.encoded.get("other-buffer", entries[1]!.id, INITIAL_ADAPTER_STATE)).toBeNull();
     const resumed = new FrameFolder(
       INITIAL_ADAPTER_STATE,
       0,
-      { entryId: "10-1", frame: 0 },
-      { entries: cache, key: "k" },
+      { entryId: entries[1]!.id, frame: 0 },
+      { entries: hub.encoded, key: "k" },
     );
     const text = resumed.fold(entries).text;
     expect(text).not.toContain("Hello");
     expect(text).toContain(" world");
   });
 
-  it("stays bounded: the oldest entries go first", () => {
-    const cache = new EncodedEntryCache(100);
-    for (let index = 0; index < 1_000; index++) {
-      cache.set("k", `${index}-0`, {
-        before: INITIAL_ADAPTER_STATE,
-        after: INITIAL_ADAPTER_STATE,
-        frames: [],
-        text: "",
-      });
+  it("keeps folds only for the entries in a tail's window: bounded, and a catch-up read of older entries caches nothing", async () => {
+    const deltas = (count: number): BufferEntry[] =>
+      Array.from({ length: count }, (_, index) => ({ type: "text-delta", part: 0, text: `w${index} ` }));
+    const { store, hub, entries } = await liveTail(TURN);
+    const reader = folderOf(hub);
+    reader.fold(entries);
+    let position = entries.at(-1)!.id;
+    // A live reader at the head follows 3 windows' worth of appends, batch by batch.
+    for (let batch = 0; batch < 3 * (RECENT_LIMIT / 512); batch++) {
+      const waiting = follow(hub, "k", position, 512);
+      await store.appendMany("k", deltas(512));
+      const arrived = await waiting;
+      reader.fold(arrived);
+      position = arrived.at(-1)!.id;
+      expect(hub.encodedEntries).toBeLessThanOrEqual(2 * RECENT_LIMIT);
     }
-    expect(cache.size).toBeLessThanOrEqual(100);
-    expect(cache.get("k", "999-0", INITIAL_ADAPTER_STATE)).not.toBeNull();
-    expect(cache.get("k", "0-0", INITIAL_ADAPTER_STATE)).toBeNull();
+    expect(hub.encodedEntries).toBeGreaterThan(0);
+    // A late reader replays the turn from the store (catch-up): nothing older than the window is kept.
+    const before = hub.encodedEntries;
+    const old: StoredEntry[] = await store.read("k", "0-0", { count: 1024 });
+    folderOf(hub).fold(old);
+    expect(hub.encodedEntries).toBe(before);
   });
 });

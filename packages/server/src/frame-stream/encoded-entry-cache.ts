@@ -15,47 +15,22 @@ export interface EncodedEntry {
 /**
  * Encode once, write many (§4 fan-out): the adapter is deterministic and a buffer is
  * append-only, so entry `id` of buffer `key` folds to the same frames and SSE bytes for every
- * reader whose state before it is the same. The first reader to fold an entry stores the
- * result; the others take its text and its `after` state (so from then on their state is
- * the very object the next entry was stored with, and the check is one identity compare).
- * Bounded: the least recently stored entries go first.
+ * reader whose state before it is the same. The first reader to fold an entry leaves the
+ * result here; the others take its text and its `after` state (so from then on their state
+ * is the very object the next entry was stored with, and the check is one identity compare).
+ * The `BufferHub` implements it for the entries its shared tails hold (their recent window),
+ * so what is kept is bounded by the window and a catch-up read of an old turn caches nothing.
  */
-export class EncodedEntryCache {
-  private readonly entries = new Map<string, EncodedEntry>();
-
-  constructor(private readonly maxEntries = 50_000) {}
-
+export interface EncodedEntries {
   /** The stored fold of `id` in `key`, if its `before` state equals `state`. */
-  get(key: string, id: string, state: AdapterState): EncodedEntry | null {
-    const cached = this.entries.get(cacheKey(key, id));
-    if (!cached) return null;
-    if (cached.before === state || sameState(cached.before, state)) return cached;
-    return null;
-  }
-
-  /** Stores the fold of `id` in `key` unless another reader stored it first. */
-  set(key: string, id: string, entry: EncodedEntry): void {
-    const at = cacheKey(key, id);
-    if (this.entries.has(at)) return;
-    this.entries.set(at, entry);
-    if (this.entries.size > this.maxEntries) {
-      // Map order is insertion order: drop the oldest tenth at once (amortized O(1)).
-      let drop = Math.ceil(this.maxEntries / 10);
-      for (const old of this.entries.keys()) {
-        this.entries.delete(old);
-        if (--drop === 0) break;
-      }
-    }
-  }
-
-  /** Entries held (for tests). */
-  get size(): number {
-    return this.entries.size;
-  }
+  get(key: string, id: string, state: AdapterState): EncodedEntry | null;
+  /** Offers the fold of `id` in `key` (kept only while the entry is in its tail's window). */
+  set(key: string, id: string, entry: EncodedEntry): void;
 }
 
-function cacheKey(key: string, id: string): string {
-  return `${key}\u0000${id}`;
+/** Whether a reader at `state` may take `entry`'s bytes and state. */
+export function foldsFrom(entry: EncodedEntry, state: AdapterState): boolean {
+  return entry.before === state || sameState(entry.before, state);
 }
 
 /**

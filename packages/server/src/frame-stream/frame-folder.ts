@@ -9,7 +9,7 @@ import {
   SSE_FINISH,
   type StoredEntry,
 } from "@chat-replay/protocol";
-import type { EncodedEntryCache } from "./encoded-entry-cache";
+import type { EncodedEntries } from "./encoded-entry-cache";
 
 /** What folding a batch of entries produced. */
 export interface FoldedText {
@@ -24,7 +24,7 @@ export interface FoldedText {
  * `suppressThrough` are folded silently ({@link framesAfter}, §6 resume), and the fold stops
  * after the first end marker whose phase is at least `stopPhase`, or a final end (§5 Stopping).
  * With a `cache`, each entry of a buffer is folded and encoded once per process and its
- * bytes shared by every reader (see {@link EncodedEntryCache}).
+ * bytes shared by every reader (see {@link EncodedEntries}).
  */
 export class FrameFolder {
   constructor(
@@ -32,7 +32,7 @@ export class FrameFolder {
     private readonly stopPhase: number,
     /** The last position already sent (a client cursor, or a continuation's captured entry). */
     private suppressThrough: EventCursor | null,
-    private readonly cache: { readonly entries: EncodedEntryCache; readonly key: string } | null = null,
+    private readonly cache: { readonly entries: EncodedEntries; readonly key: string } | null = null,
   ) {}
 
   fold(entries: readonly StoredEntry[]): FoldedText {
