@@ -82,6 +82,33 @@ describe.skipIf(!built)("the MSW-driven previews reach their states (needs `pnpm
     await page.close();
   });
 
+  it("App: phone — the manager shows it at 390×844, with the composer and Send on screen while the answer streams", async () => {
+    const manager = await chromium.context.newPage();
+    const problems = watchProblems(manager);
+    await manager.goto(`${server.url}/?path=/story/app-app-msw--phone`);
+    const iframe = manager.locator("#storybook-preview-iframe");
+    await expect
+      .poll(() => iframe.evaluate((element) => Math.round(element.getBoundingClientRect().width)))
+      .toBe(390);
+    expect(problems).toEqual([]);
+    await manager.close();
+
+    const page = await openStory("app-app-msw--phone");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.locator('.chat-pane .phase-chip[data-phase="streaming"]').waitFor({ timeout: 10_000 });
+    const onScreen = (selector: string) =>
+      page.locator(selector).evaluate((element) => {
+        const box = element.getBoundingClientRect();
+        return box.top >= 0 && box.bottom <= window.innerHeight && box.right <= window.innerWidth;
+      });
+    expect(await onScreen(".composer button[type=submit]")).toBe(true);
+    expect(await onScreen(".app-header")).toBe(true);
+    expect(await page.getByRole("button", { name: "Chats", exact: true }).isVisible()).toBe(true);
+    expect(await page.getByRole("button", { name: "Break it" }).isVisible()).toBe(true);
+    await saveScreenshot(page, "preview-app-phone");
+    await page.close();
+  });
+
   it("the previews open on the introduction, with no console error and no failed request", async () => {
     const page = await chromium.context.newPage();
     const problems = watchProblems(page);

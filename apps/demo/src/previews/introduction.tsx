@@ -58,6 +58,11 @@ const STATES: readonly StateEntry[] = [
     what: "Opened through Open on another device: the same live chat, read-only.",
   },
   {
+    name: "Phone",
+    story: "app-app-msw--phone",
+    what: "The whole app at 390×844: header and composer stay on screen, the transcript scrolls on its own (Jump to latest when scrolled up), the chat list and the tools are drawers.",
+  },
+  {
     name: "Event log",
     story: "inspector-eventlog--expanded",
     what: "Every SSE frame this tab received: id, chunk type, request; it says when older frames scrolled out.",
