@@ -5,6 +5,7 @@ import { type ChromiumSession, launchChromium } from "./chromium";
 import {
   answerText,
   assistantBubble,
+  expectAccessible,
   expectMonotonicAnswer,
   mainPane,
   openNewChat,
@@ -143,6 +144,7 @@ async function survivesOutage(outage: Outage, annotate: TestContext["annotate"])
       : /Offline — resuming · waiting for the network · \d+ words received \(last position: entry /,
   );
   expect(await statusOf(pane)).toBe("running");
+  await expectAccessible(page, `${outage.name}: ${outage.phaseDuring}`);
 
   // The network returns; nobody clicks anything. The answer grows again while the turn
   // still runs (shorter than the full answer, so live, not history adopted at the end).
