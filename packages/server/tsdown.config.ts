@@ -8,6 +8,7 @@ export default defineConfig({
     "src/index.ts",
     "src/redis.ts",
     "src/postgres.ts",
+    "src/prometheus.ts",
     "src/node.ts",
     "src/testing.ts",
     "src/cli.ts",

@@ -4,6 +4,14 @@ import { serve } from "@hono/node-server";
 import { createDemoTools, DEMO_TOOL_APPROVAL } from "./demo-tools";
 import { MemorySessionStore } from "./memory-session-store";
 import { MemoryStreamStore } from "./memory-stream-store";
+import { otlpTracingFromEnv } from "./observability/cli-otel";
+import { createPrometheusMetrics } from "./observability/prometheus-metrics";
+import {
+  createJsonLogger,
+  LOG_LEVELS,
+  type LogLevel,
+  type ReplayLogger,
+} from "./observability/replay-logger";
 import {
   HISTORY_USAGE,
   type HistoryCliOptions,
@@ -49,6 +57,10 @@ export interface CliOptions extends HistoryCliOptions {
   /** Extra origins allowed to write; `corsOrigins` also get CORS. */
   readonly allowedOrigins?: readonly string[];
   readonly corsOrigins?: readonly string[];
+  /** `false` (`--no-metrics`): no Prometheus metrics at `/metrics` (served by default). */
+  readonly metrics?: false;
+  /** Level of the JSON log lines on stderr (`--log-level`, `$CHAT_REPLAY_LOG_LEVEL`; default info). */
+  readonly logLevel?: LogLevel;
 }
 
 const USAGE = `Usage: chat-replay-server [--port N] [--host HOST] [--store memory|redis] [options]
@@ -85,7 +97,14 @@ ${HISTORY_USAGE}
                             several instances cannot share sessions
   --allowed-origin URL      another origin allowed to write (repeatable); default: same origin only
   --cors-origin URL         a UI origin on another site: CORS with credentials (repeatable)
+  --no-metrics              do not serve Prometheus metrics at /metrics (served by default)
+  --log-level L             debug|info|warn|error|silent: JSON log lines on stderr (default info)
   --help                    show this help
+
+Always served, outside --base-path and without credentials: GET /healthz (the process is up)
+and GET /readyz (every store answers; 503 naming the one that does not). Traces: set
+OTEL_EXPORTER_OTLP_ENDPOINT to export spans over OTLP/HTTP (needs the optional
+@opentelemetry/sdk-trace, @opentelemetry/exporter-trace-otlp-http, @opentelemetry/resources).
 
 chat-replay-server migrate --help: the Postgres history store's schema migrations`;
 
@@ -125,10 +144,13 @@ export function parseCliOptions(
       secret: { type: "string" },
       "allowed-origin": { type: "string", multiple: true },
       "cors-origin": { type: "string", multiple: true },
+      metrics: { type: "boolean" },
+      "log-level": { type: "string" },
       ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((flag) => [flag, { type: "string" as const }])),
       help: { type: "boolean", short: "h" },
     },
     strict: true,
+    allowNegative: true,
   });
   if (values.help) return "help";
   const rawPort = values.port ?? env.PORT ?? "8787";
@@ -140,10 +162,19 @@ export function parseCliOptions(
     ...(values["base-path"] === undefined ? {} : { basePath: values["base-path"] }),
     ...storeOptions(values, env),
     ...historyStoreOptions(values, env),
-    ...numericOptions(values as Record<string, string | undefined>),
+    ...numericOptions(values as unknown as Record<string, string | undefined>),
     ...secretOptions(values.secret ?? env.CHAT_REPLAY_SECRET),
     ...originOptions(values["allowed-origin"], values["cors-origin"]),
+    ...(values.metrics === false ? { metrics: false as const } : {}),
+    ...logLevelOf(values["log-level"] ?? env.CHAT_REPLAY_LOG_LEVEL),
   };
+}
+
+function logLevelOf(raw: string | undefined): Pick<CliOptions, "logLevel"> {
+  if (raw === undefined || raw === "") return {};
+  const level = LOG_LEVELS.find((known) => known === raw);
+  if (!level) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
+  return { logLevel: level };
 }
 
 function secretOptions(raw: string | undefined): Pick<CliOptions, "secrets"> {
@@ -210,7 +241,10 @@ function numericOptions(values: Record<string, string | undefined>): Partial<Cli
 }
 
 /** Builds the server options and, for `--store redis`, the Redis stores behind them. */
-function serverSetup(options: CliOptions): { serverOptions: ReplayServerOptions; redis: RedisStores | null } {
+function serverSetup(
+  options: CliOptions,
+  logger: ReplayLogger,
+): { serverOptions: ReplayServerOptions; redis: RedisStores | null } {
   const tuning: ReplayServerOptions = {
     // The CLI is the demo backend: the scripted model and its tools, named explicitly.
     model: createScriptedModel(
@@ -238,6 +272,8 @@ function serverSetup(options: CliOptions): { serverOptions: ReplayServerOptions;
     ...(options.secrets === undefined ? {} : { secret: options.secrets }),
     ...(options.allowedOrigins === undefined ? {} : { allowedOrigins: options.allowedOrigins }),
     ...(options.corsOrigins === undefined ? {} : { cors: { origins: options.corsOrigins } }),
+    logger,
+    ...(options.metrics === false ? {} : { metrics: createPrometheusMetrics() }),
   };
   const sessionTtl = options.sessionTtlMs === undefined ? {} : { sessionTtlMs: options.sessionTtlMs };
   const maxLength = options.maxLength === undefined ? {} : { maxLength: options.maxLength };
@@ -254,6 +290,7 @@ function serverSetup(options: CliOptions): { serverOptions: ReplayServerOptions;
     ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
     ...maxLength,
     ...sessionTtl,
+    log: (line) => logger.log("warn", line.replace(/^chat-replay: /, "")),
   });
   return { serverOptions: { ...tuning, ...redis.serverOptions }, redis };
 }
@@ -276,7 +313,19 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     console.log(USAGE);
     return;
   }
-  const { serverOptions: liveOptions, redis } = serverSetup(options);
+  const logger = createJsonLogger({ level: options.logLevel ?? "info" });
+  let tracing: Awaited<ReturnType<typeof otlpTracingFromEnv>>;
+  try {
+    tracing = await otlpTracingFromEnv();
+  } catch (error) {
+    logger.log("error", "cannot export traces", {
+      cause: error instanceof Error ? error.message : String(error),
+    });
+    process.exitCode = 1;
+    return;
+  }
+  if (tracing) console.log(`traces: OTLP to ${tracing.label}`);
+  const { serverOptions: liveOptions, redis } = serverSetup(options, logger);
   let serverOptions = liveOptions;
   if (options.databaseUrl !== undefined) {
     try {
@@ -288,9 +337,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       console.log(`history store: postgres at ${history.label}`);
     } catch (error) {
       // schema_mismatch says what to run; anything else (unreachable, refused) is logged whole.
-      console.error(
-        `chat-replay: cannot use the history database: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      logger.log("error", "cannot use the history database", {
+        cause: error instanceof Error ? error.message : String(error),
+      });
       await Promise.allSettled([liveOptions.sessionStore?.close(), liveOptions.streamStore?.close()]);
       process.exitCode = 1;
       return;
@@ -300,15 +349,19 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     console.log(`store: redis at ${redis.label}, key prefix "${redis.keyPrefix}"`);
     // Serve even when Redis is down (503 store_unavailable until it is back), but give it a moment.
     if (!(await redis.whenAvailable(3_000))) {
-      console.warn(`chat-replay: Redis at ${redis.label} is not reachable yet; answering 503 until it is.`);
+      logger.log("warn", `Redis at ${redis.label} is not reachable yet; answering 503 until it is.`);
     }
   }
   if (options.secrets === undefined) {
-    console.warn(
-      "chat-replay: no --secret (or CHAT_REPLAY_SECRET): using a random secret for this process; owner tokens end with it and other instances will not accept them.",
+    logger.log(
+      "warn",
+      "no --secret (or CHAT_REPLAY_SECRET): using a random secret for this process; owner tokens end with it and other instances will not accept them.",
     );
   }
-  const replay = createReplayServer(serverOptions);
+  const replay = createReplayServer({
+    ...serverOptions,
+    ...(tracing ? { tracerProvider: tracing.provider } : {}),
+  });
   const fetch = redis ? redis.guard(replay.fetch) : replay.fetch;
   const http = serve(
     {
@@ -329,6 +382,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     stopping = true;
     console.log(`received ${signal}, shutting down`);
     await replay.close();
+    await tracing?.shutdown().catch(() => {
+      // Spans not yet exported are lost; shutting down goes on.
+    });
     http.close();
     (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
   };

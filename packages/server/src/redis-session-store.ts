@@ -286,6 +286,11 @@ export class RedisSessionStore implements SessionStore {
     return this.connection.ready;
   }
 
+  /** Readiness (`GET /readyz`): a `PING`; rejects while the connection is down. */
+  async ping(): Promise<void> {
+    await this.connection.run("ping", (client) => client.ping());
+  }
+
   private sessionKey(id: string): string {
     return `${this.prefix}:{${id}}:session`;
   }

@@ -1,3 +1,4 @@
+import { OPS_PATHS } from "./observability/ops-routes";
 import { DEFAULT_REDIS_URL, type RedisLog, redactRedisUrl } from "./redis-connection";
 import { RedisSessionStore } from "./redis-session-store";
 import { RedisStreamStore } from "./redis-stream-store";
@@ -43,6 +44,7 @@ export interface RedisStores {
   /**
    * Wraps a fetch handler so that, while Redis is known to be down, requests get a prompt
    * JSON `503 store_unavailable` (with `retry-after`) instead of waiting on the store.
+   * `/healthz`, `/readyz` and `/metrics` always reach the server.
    */
   guard(fetch: (request: Request) => Promise<Response>): (request: Request) => Promise<Response>;
 }
@@ -85,8 +87,15 @@ export function createRedisStores(options: RedisStoresOptions = {}): RedisStores
     serverOptions: { streamStore, sessionStore, keyPrefix },
     available,
     whenAvailable: (timeoutMs) => pollUntil(available, timeoutMs),
-    guard: (fetch) => async (request) => (available() ? fetch(request) : unavailableResponse()),
+    guard: (fetch) => async (request) =>
+      available() || isProbe(request) ? fetch(request) : unavailableResponse(),
   };
+}
+
+/** Health probes and scrapes pass the guard: `/healthz` must say "alive" and `/readyz` which store is down. */
+function isProbe(request: Request): boolean {
+  const path = new URL(request.url).pathname;
+  return OPS_PATHS.some((ops) => path.endsWith(ops));
 }
 
 function unavailableResponse(): Response {

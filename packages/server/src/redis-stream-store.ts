@@ -286,6 +286,14 @@ export class RedisStreamStore implements StreamStore {
     return this.command.ready && this.waiting.ready;
   }
 
+  /** Readiness (`GET /readyz`): a `PING` on the command connection; rejects while either connection is down. */
+  async ping(): Promise<void> {
+    if (!this.waiting.ready) {
+      throw new ChatReplayError("store_unavailable", "The Redis connection for waiting readers is down.");
+    }
+    await this.command.run("ping", (client) => client.ping());
+  }
+
   /** Number of reads blocked in this process (all share one connection). */
   get blockedReads(): number {
     return this.reader.waiting;

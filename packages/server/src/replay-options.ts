@@ -1,8 +1,14 @@
 import { ChatReplayError } from "@chat-replay/protocol";
+import type { TracerProvider } from "@opentelemetry/api";
 import type { LanguageModel, ToolSet } from "ai";
 import { BufferHub } from "./buffer-hub";
 import { MemorySessionStore } from "./memory-session-store";
 import { MemoryStreamStore } from "./memory-stream-store";
+import { createJsonLogger, type LogLevel, type ReplayLogger } from "./observability/replay-logger";
+import type { ReplayMetrics } from "./observability/replay-metrics";
+import { ReplayTracing } from "./observability/replay-tracing";
+import { countStoreErrors } from "./observability/store-errors";
+import { WaitingTurns } from "./observability/waiting-turns";
 import type { SessionStore } from "./session-store";
 import type { StreamStore } from "./stream-store";
 import { defaultSnapshotEvery } from "./turn-snapshotter";
@@ -66,6 +72,24 @@ export interface ReplayServerOptions {
    * Default `chat-replay`.
    */
   readonly keyPrefix?: string;
+  /**
+   * Metrics (opt-in): `createPrometheusMetrics()` from `@chat-replay/server/prometheus`, or
+   * your own `ReplayMetrics`. With it the server answers `GET /metrics` (Prometheus text; keep
+   * it off the public internet) and counts store errors. Default: none, and no cost.
+   */
+  readonly metrics?: ReplayMetrics;
+  /**
+   * Where spans go. Default: the global OpenTelemetry tracer provider, a no-op unless your
+   * application registered an SDK.
+   */
+  readonly tracerProvider?: TracerProvider;
+  /**
+   * Log lines (failed turns, store trouble, bugs; never tokens or prompt text). Default:
+   * JSON lines to stderr at `logLevel`.
+   */
+  readonly logger?: ReplayLogger;
+  /** Level of the default logger. Default `info` (quiet while all is well). */
+  readonly logLevel?: LogLevel;
   readonly limits?: {
     /** Largest accepted request body. Default 1 MiB (larger → 413). */
     readonly maxBodyBytes?: number;
@@ -139,6 +163,12 @@ export interface ReplayContext {
   readonly continueDedupeMs: number;
   /** Path prefix of every route (`""`: none). */
   readonly basePath: string;
+  /** Metrics, or null when the server has none (then nothing is measured). */
+  readonly metrics: ReplayMetrics | null;
+  readonly tracing: ReplayTracing;
+  readonly logger: ReplayLogger;
+  /** Turns paused here, for the active-turns gauge. */
+  readonly waitingTurns: WaitingTurns;
   /** Stream buffer key of a turn (§4). */
   streamKey(sessionId: string, streamId: string): string;
 }
@@ -152,7 +182,10 @@ export function resolveOptions(options: ReplayServerOptions): ReplayContext {
       "createReplayServer: `model` is required (createScriptedModel() from @chat-replay/server/testing for demos and tests).",
     );
   }
-  const streamStore = options.streamStore ?? new MemoryStreamStore();
+  const metrics = options.metrics ?? null;
+  // With metrics, every failed store call is counted (`chat_replay_store_errors_total`).
+  const counted = <T extends object>(store: T): T => (metrics ? countStoreErrors(store, metrics) : store);
+  const streamStore = counted(options.streamStore ?? new MemoryStreamStore());
   const blockMs = options.timing?.blockMs ?? 1000;
   const prefix = options.keyPrefix ?? "chat-replay";
   if (/[{}]/.test(prefix)) {
@@ -161,11 +194,12 @@ export function resolveOptions(options: ReplayServerOptions): ReplayContext {
   }
   return {
     streamStore,
-    sessionStore:
+    sessionStore: counted(
       options.sessionStore ??
-      new MemorySessionStore(
-        options.timing?.sessionTtlMs === undefined ? {} : { sessionTtlMs: options.timing.sessionTtlMs },
-      ),
+        new MemorySessionStore(
+          options.timing?.sessionTtlMs === undefined ? {} : { sessionTtlMs: options.timing.sessionTtlMs },
+        ),
+    ),
     hub: new BufferHub(streamStore, blockMs),
     snapshotEvery: Math.max(1, options.limits?.snapshotEvery ?? defaultSnapshotEvery(streamStore)),
     historyRetryMs: options.timing?.historyRetryMs ?? 200,
@@ -192,6 +226,10 @@ export function resolveOptions(options: ReplayServerOptions): ReplayContext {
     bufferTtlMs: options.timing?.bufferTtlMs ?? 5 * 60_000,
     continueDedupeMs: options.timing?.continueDedupeMs ?? 5 * 60_000,
     basePath: normalizeBasePath(options.basePath),
+    metrics,
+    tracing: new ReplayTracing(options.tracerProvider),
+    logger: options.logger ?? createJsonLogger({ level: options.logLevel ?? "info" }),
+    waitingTurns: new WaitingTurns(),
     streamKey: (sessionId, streamId) => `${prefix}:{${sessionId}}:${streamId}`,
   };
 }

@@ -12,6 +12,11 @@ import {
   setOwnerCookie,
   TokenSigner,
 } from "./identity";
+import { answerOps, isOpsPath, registerOpsRoutes } from "./observability/ops-routes";
+import { Readiness } from "./observability/readiness";
+import { describeError } from "./observability/replay-logger";
+import { requestIdOf } from "./observability/request-id";
+import { storeNameOf } from "./observability/store-errors";
 import { type ReplayServerOptions, resolveOptions } from "./replay-options";
 import { createSessionBodySchema, describeIssue } from "./request-schemas";
 import { createSessionRoutes } from "./session-routes";
@@ -59,6 +64,15 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   const runner = new TurnRunner(ctx);
   const routes = createSessionRoutes(ctx, runner);
   const app = ctx.basePath === "" ? new Hono() : new Hono().basePath(ctx.basePath);
+  const readiness = new Readiness([
+    { store: storeNameOf(ctx.streamStore), role: "stream", target: ctx.streamStore },
+    { store: storeNameOf(ctx.sessionStore), role: "session", target: ctx.sessionStore },
+  ]);
+  const ops = { readiness, metrics: ctx.metrics };
+  const untrack = ctx.metrics?.track({
+    openReaders: () => routes.openStreams(),
+    activeTurns: () => ({ running: runner.runningCount, waitingForApproval: ctx.waitingTurns.size }),
+  });
 
   const callerOf = async (c: Context): Promise<Caller> => {
     const share = c.req.header(SHARE_HEADER);
@@ -101,9 +115,25 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     (access: Access, handler: (c: Context, session: SessionRecord, principal: string) => Promise<Response>) =>
     async (c: Context): Promise<Response> => {
       const found = await sessionFor(c, access);
-      return found instanceof Response ? found : handler(c, found.session, found.principal);
+      if (found instanceof Response) return found;
+      ctx.waitingTurns.observe(found.session);
+      return handler(c, found.session, found.principal);
     };
 
+  // Probes and scrapes first: no identity, no session, no middleware (§ Operating).
+  registerOpsRoutes(app, ops);
+  const metrics = ctx.metrics;
+  if (metrics) {
+    app.use("*", async (c, next) => {
+      await next();
+      if (c.res.status !== 429) return;
+      const body = (await c.res
+        .clone()
+        .json()
+        .catch(() => null)) as { error?: { code?: string } } | null;
+      metrics.refused(body?.error?.code ?? "unknown");
+    });
+  }
   app.use("*", securityHeaders());
   if (ctx.corsOrigins.length > 0) {
     app.use(
@@ -237,7 +267,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
   );
 
   app.notFound(() => errorResponse(404, "not_found", "No such route."));
-  app.onError((error) => {
+  app.onError((error, c) => {
     if (error instanceof BadJsonError) return errorResponse(400, "bad_request", "body: not valid JSON");
     if (ChatReplayError.isInstance(error) && error.code === "store_unavailable") {
       return errorResponse(
@@ -251,15 +281,34 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       );
     }
     const errorId = crypto.randomUUID().slice(0, 8);
-    console.error(`chat-replay: unhandled error ${errorId}:`, error);
+    ctx.logger.log("error", "unhandled error", {
+      error_id: errorId,
+      request_id: requestIdOf(c.req.raw),
+      method: c.req.method,
+      path: c.req.path,
+      session_id: c.req.param("id"),
+      cause: describeError(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    });
     return errorResponse(500, "internal", `Internal error (error ${errorId}).`);
   });
 
   return {
-    fetch: async (request) => app.fetch(request),
+    fetch: async (request) => {
+      // Under a base path, probes also answer at the root (a load balancer probes /healthz).
+      if (ctx.basePath !== "") {
+        const path = new URL(request.url).pathname;
+        if (isOpsPath(path) && request.method === "GET") {
+          const answer = await answerOps(path, ops);
+          if (answer) return answer;
+        }
+      }
+      return app.fetch(request);
+    },
     app,
     mintOwnerToken: () => signer.mintOwnerToken(),
     close: async () => {
+      untrack?.();
       await runner.close();
       ctx.hub.close();
       await ctx.streamStore.close();

@@ -1,4 +1,7 @@
 import type { Context } from "hono";
+import { ConnectionTelemetry } from "./observability/connection-telemetry";
+import { SPAN_ATTRIBUTES } from "./observability/replay-tracing";
+import { requestIdOf } from "./observability/request-id";
 import type { ReplayContext } from "./replay-options";
 import { continueRoute } from "./routes/continue-route";
 import { cancelRoute, deleteSessionRoute } from "./routes/end-turn-routes";
@@ -31,18 +34,51 @@ export interface SessionRoutes {
   readonly cancel: SessionHandler;
   /** `DELETE /:id` (§3 Lifecycle). */
   readonly deleteSession: (session: SessionRecord) => Promise<Response>;
+  /** Open SSE responses of this process (for metrics). */
+  openStreams(): number;
 }
 
 /** Builds the session routes over one server's context and runner; they share its stream limits. */
 export function createSessionRoutes(ctx: ReplayContext, runner: TurnRunner): SessionRoutes {
   const deps: RouteDeps = { ctx, runner, streams: new StreamLimits(ctx) };
+  /** A streaming route inside its connection's telemetry (span, attach metrics, reader observer). */
+  const connection =
+    (
+      route: "send" | "stream" | "continue",
+      handler: (
+        c: Context,
+        session: SessionRecord,
+        principal: string,
+        telemetry: ConnectionTelemetry,
+      ) => Promise<Response>,
+    ): StreamingHandler =>
+    async (c, session, principal) => {
+      const span = ctx.tracing.startConnection(route, session.id);
+      if (span.isRecording()) span.setAttribute(SPAN_ATTRIBUTES.requestId, requestIdOf(c.req.raw));
+      const telemetry = new ConnectionTelemetry(span, ctx.metrics, ctx.tracing);
+      try {
+        const response = await handler(c, session, principal, telemetry);
+        telemetry.endUnlessAdopted(response.status);
+        return response;
+      } catch (error) {
+        telemetry.endUnlessAdopted(500);
+        throw error;
+      }
+    };
   return {
     getSession: (c, session) => getSessionRoute(deps, c, session),
     status: (c, session) => statusRoute(deps, c, session),
-    sendMessage: (c, session, principal) => sendMessageRoute(deps, c, session, principal),
-    stream: (c, session, principal) => streamRoute(deps, c, session, principal),
-    continueTurn: (c, session, principal) => continueRoute(deps, c, session, principal),
+    sendMessage: connection("send", (c, session, principal, telemetry) =>
+      sendMessageRoute(deps, c, session, principal, telemetry),
+    ),
+    stream: connection("stream", (c, session, principal, telemetry) =>
+      streamRoute(deps, c, session, principal, telemetry),
+    ),
+    continueTurn: connection("continue", (c, session, principal, telemetry) =>
+      continueRoute(deps, c, session, principal, telemetry),
+    ),
     cancel: (c, session) => cancelRoute(deps, c, session),
     deleteSession: (session) => deleteSessionRoute(deps, session),
+    openStreams: () => deps.streams.openCount,
   };
 }

@@ -158,5 +158,10 @@ export interface SessionStore {
   isClaimed(key: string): Promise<boolean>;
   /** Drops a claim (a continuation that failed to start). */
   releaseClaim(key: string): Promise<void>;
+  /**
+   * Resolves when the store can serve right now, rejects otherwise (`GET /readyz`; called
+   * with a short timeout). Optional: a store without it (in memory) is always ready.
+   */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -76,4 +76,9 @@ export interface StreamStore {
   checkpoint(key: string, entryId: string): Promise<Checkpoint | null>;
   /** The last entry id trimming dropped, or null if the buffer was never trimmed. */
   trimmedThrough(key: string): Promise<string | null>;
+  /**
+   * Resolves when the store can serve right now, rejects otherwise (`GET /readyz`; called
+   * with a short timeout). Optional: a store without it (in memory) is always ready.
+   */
+  ping?(): Promise<void>;
 }

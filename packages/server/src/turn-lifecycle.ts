@@ -9,6 +9,8 @@ import {
   ZERO_ENTRY_ID,
 } from "@chat-replay/protocol";
 import { readUIMessageStream, type UIMessage } from "ai";
+import { describeError } from "./observability/replay-logger";
+import type { TurnOutcome } from "./observability/replay-metrics";
 import type { ReplayContext } from "./replay-options";
 import type { SessionRecord } from "./session-store";
 import { readAfter, TurnSnapshotter } from "./turn-snapshotter";
@@ -74,7 +76,11 @@ export async function storePartialAnswer(ctx: ReplayContext, turn: TurnRef): Pro
     const message = await assembleTurnMessage(ctx, turn);
     if (message) await ctx.sessionStore.upsertHistory(turn.sessionId, [{ message, runId: turn.runId }]);
   } catch (error) {
-    console.error(`chat-replay: could not store the partial answer of run ${turn.runId}`, error);
+    ctx.logger.log("warn", "could not store the partial answer", {
+      session_id: turn.sessionId,
+      run_id: turn.runId,
+      cause: describeError(error),
+    });
   }
 }
 
@@ -132,10 +138,12 @@ async function storeTurnMessage(
       return "stored";
     } catch (error) {
       if (attempt >= HISTORY_ATTEMPTS) {
-        console.error(
-          `chat-replay: could not store the history of run ${turn.runId} after ${attempt} attempts; its buffer is kept`,
-          error,
-        );
+        ctx.logger.log("error", "could not store the turn's history; its buffer is kept", {
+          session_id: turn.sessionId,
+          run_id: turn.runId,
+          attempts: attempt,
+          cause: describeError(error),
+        });
         return "failed";
       }
       await new Promise((resolve) => setTimeout(resolve, ctx.historyRetryMs * 2 ** (attempt - 1)));
@@ -159,9 +167,11 @@ export async function endTurn(
   turn: TurnRef,
   status: TurnStatus,
   entries: readonly BufferEntry[] = [],
+  why: EndCause = {},
 ): Promise<boolean> {
   const claimed = await ctx.sessionStore.claimOnce(`end:${turn.sessionId}:${turn.runId}`, 24 * 3600_000);
   if (!claimed) return false;
+  reportEnd(ctx, turn, status, entries, why);
   const key = ctx.streamKey(turn.sessionId, turn.streamId);
   const end: EndEntry = { type: "end", reason: "final", phase: turn.phase };
   const earlier = await answerBeforeLostBuffer(ctx, turn, key);
@@ -172,6 +182,44 @@ export async function endTurn(
   // §3: the buffer is kept until history is written; without history it is the only copy.
   if (stored !== "failed") await ctx.streamStore.expire(key, ctx.bufferTtlMs);
   return true;
+}
+
+/** Why a turn ended, for its log line (failed turns) and its span. */
+export interface EndCause {
+  /** What went wrong, for operators (never shown to clients): an error id and message. */
+  readonly cause?: string;
+  /** The request that started (or ended) the turn, to find its other lines. */
+  readonly requestId?: string;
+}
+
+/**
+ * Counts a turn's end once (by whoever claimed it) and writes the one log line of a failed
+ * turn, with its cause; a normal end writes nothing (quiet at `info`).
+ */
+function reportEnd(
+  ctx: ReplayContext,
+  turn: TurnRef,
+  status: TurnStatus,
+  entries: readonly BufferEntry[],
+  why: EndCause,
+): void {
+  ctx.waitingTurns.left(turn.sessionId, turn.runId);
+  const outcome = outcomeOf(status);
+  ctx.metrics?.turnEnded(outcome);
+  if (outcome !== "failed") return;
+  const shown = entries.find((entry) => entry.type === "error");
+  ctx.logger.log("error", "turn failed", {
+    request_id: why.requestId,
+    session_id: turn.sessionId,
+    run_id: turn.runId,
+    phase: turn.phase,
+    cause: why.cause ?? (shown?.type === "error" ? shown.message : "unknown"),
+  });
+}
+
+/** The metric outcome of a final status (§2): idle is a finished turn. */
+export function outcomeOf(status: TurnStatus): TurnOutcome {
+  return status === "failed" ? "failed" : status === "stopped" ? "stopped" : "finished";
 }
 
 /** Pauses a turn for approvals: history rows, the projection, then the pause end (no TTL, §2). */
@@ -185,6 +233,7 @@ export async function pauseTurn(
   // A waiting turn keeps its buffer (no TTL), so history failing here loses nothing.
   await storeTurnMessage(ctx, turn, end);
   await ctx.sessionStore.pauseTurn(turn.sessionId, turn.runId, approvals);
+  ctx.waitingTurns.paused(turn.sessionId, turn.runId);
   await ctx.streamStore.append(key, end);
 }
 
@@ -207,6 +256,7 @@ export async function failIfLeaseExpired(ctx: ReplayContext, session: SessionRec
     { sessionId: session.id, runId: session.currRunId, streamId: session.streamId, phase: session.phase },
     "failed",
     [{ type: "error", message: "The assistant stopped responding (its runner was lost). Please try again." }],
+    { cause: "the turn's runner was lost (its lease expired)" },
   );
   return (await ctx.sessionStore.getSession(session.id)) ?? session;
 }

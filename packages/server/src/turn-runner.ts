@@ -1,5 +1,7 @@
 import { type ApprovalItem, type BufferEntry, bubbleId } from "@chat-replay/protocol";
+import type { Span, SpanContext } from "@opentelemetry/api";
 import { convertToModelMessages, stepCountIs, streamText, type UIMessage } from "ai";
+import { describeError, type ReplayLogger } from "./observability/replay-logger";
 import type { ReplayContext } from "./replay-options";
 import { endTurn, pauseTurn, storePartialAnswer, type TurnRef } from "./turn-lifecycle";
 import { TurnSnapshotter } from "./turn-snapshotter";
@@ -18,6 +20,19 @@ type AbortCause = { kind: "cancel"; reason: string } | { kind: "shutdown" } | { 
 interface LocalRun {
   readonly abort: AbortController;
   readonly done: Promise<void>;
+}
+
+/** Where a turn phase came from, for its span and its log lines. */
+export interface TurnOrigin {
+  /** The span of the connection (send, continue) that started the phase. */
+  readonly connection?: SpanContext;
+  readonly requestId?: string;
+}
+
+/** A model or tool failure: what clients see, and the cause operators read in the log. */
+interface Failure {
+  readonly message: string;
+  readonly cause: string;
 }
 
 /**
@@ -79,14 +94,32 @@ class PartIndexer {
 }
 
 /**
- * Logs a model or tool failure with a short error id and returns what clients (and
- * history) may see: a generic sentence with that id, never the raw error text, which can
- * carry URLs, keys or internal details.
+ * A model failure with a short error id: what clients (and history) may see is a generic
+ * sentence with that id, never the raw error text, which can carry URLs, keys or internal
+ * details; the cause goes to the turn's one `turn failed` log line.
  */
-export function reportFailure(what: "model" | "tool", error: unknown): string {
+function modelFailure(error: unknown): Failure {
   const errorId = crypto.randomUUID().slice(0, 8);
-  console.error(`chat-replay: ${what} error ${errorId}:`, error);
-  return what === "tool" ? `The tool failed (error ${errorId}).` : `The assistant failed (error ${errorId}).`;
+  return {
+    message: `The assistant failed (error ${errorId}).`,
+    cause: `model error ${errorId}: ${describeError(error)}`,
+  };
+}
+
+/**
+ * A tool failure: the turn goes on (the model sees the error), so it is a warning of its
+ * own, with the id that clients see in the tool's output.
+ */
+function toolFailure(logger: ReplayLogger, turn: TurnRef, toolName: string, error: unknown): string {
+  const errorId = crypto.randomUUID().slice(0, 8);
+  logger.log("warn", "tool failed", {
+    session_id: turn.sessionId,
+    run_id: turn.runId,
+    tool: toolName,
+    error_id: errorId,
+    cause: describeError(error),
+  });
+  return `The tool failed (error ${errorId}).`;
 }
 
 /**
@@ -105,8 +138,13 @@ export class TurnRunner {
    * Prepares a phase (history → model messages) and starts it in the background.
    * Rejects if the turn cannot start; the caller then runs the startup-failure path.
    */
-  async start(turn: TurnRef, decisions: readonly ApprovalDecision[] = []): Promise<void> {
+  async start(
+    turn: TurnRef,
+    decisions: readonly ApprovalDecision[] = [],
+    origin: TurnOrigin = {},
+  ): Promise<void> {
     const { ctx } = this;
+    ctx.waitingTurns.left(turn.sessionId, turn.runId);
     let messages = (await ctx.sessionStore.getHistory(turn.sessionId)).map((row) => row.message);
     if (decisions.length > 0) {
       messages = await this.applyDecisions(turn, messages, decisions);
@@ -137,7 +175,10 @@ export class TurnRunner {
         // Surfaced as an `error` part in the stream, handled in consume().
       },
     });
-    const done = this.consume(turn, result.stream, abort).finally(() => this.runs.delete(turn.runId));
+    const span = ctx.tracing.startTurn(turn, origin);
+    const done = this.consume(turn, result.stream, abort, span, origin.requestId).finally(() =>
+      this.runs.delete(turn.runId),
+    );
     this.runs.set(turn.runId, { abort, done });
   }
 
@@ -177,6 +218,8 @@ export class TurnRunner {
     turn: TurnRef,
     stream: AsyncIterable<{ type: string } & Record<string, unknown>>,
     abort: AbortController,
+    span: Span,
+    requestId: string | undefined,
   ): Promise<void> {
     const { ctx } = this;
     const key = ctx.streamKey(turn.sessionId, turn.streamId);
@@ -208,11 +251,12 @@ export class TurnRunner {
     );
     const parts = new PartIndexer();
     const approvals: ApprovalItem[] = [];
-    let failure: string | null = null;
+    let failure: Failure | null = null;
+    const onToolError = (toolName: string, error: unknown) => toolFailure(ctx.logger, turn, toolName, error);
     try {
       for await (const part of stream) {
         if (abort.signal.aborted) break;
-        const entry = toEntry(part, parts);
+        const entry = toEntry(part, parts, onToolError);
         if (entry) await append(entry);
         if (part.type === "tool-approval-request" && !part.isAutomatic) {
           const call = part.toolCall as { toolCallId: string; toolName: string; input: unknown };
@@ -220,47 +264,76 @@ export class TurnRunner {
           approvals.push(item);
           await append({ type: "approval-request", items: [item] });
         }
-        if (part.type === "error") failure ??= reportFailure("model", part.error);
+        if (part.type === "error") failure ??= modelFailure(part.error);
       }
       await pipeline.flush();
     } catch (error) {
-      if (!abort.signal.aborted) failure ??= reportFailure("model", error);
+      if (!abort.signal.aborted) failure ??= modelFailure(error);
     } finally {
       clearInterval(heartbeat);
     }
+    let outcome = "unknown";
     try {
       // Every event must be in the buffer before the end marker (§4: the end is last).
       await pipeline.flush().catch((error: unknown) => {
-        failure ??= reportFailure("model", error);
+        failure ??= modelFailure(error);
       });
-      await this.finishPhase(turn, abort.signal, failure, approvals);
+      outcome = await this.finishPhase(turn, abort.signal, failure, approvals, requestId);
     } catch (error) {
       // The store failed while ending the turn; the lease will expire and the next
       // request failure-finalizes it (§2), so nothing hangs.
-      console.error("chat-replay: could not end turn", turn.runId, error);
+      outcome = "end_failed";
+      ctx.logger.log("error", "could not end the turn; its lease will expire and fail it", {
+        request_id: requestId,
+        session_id: turn.sessionId,
+        run_id: turn.runId,
+        cause: describeError(error),
+      });
+    } finally {
+      ctx.tracing.endTurn(span, outcome, (failure as Failure | null)?.cause);
     }
   }
 
+  /** Ends or pauses the phase; returns its outcome for the turn's span. */
   private async finishPhase(
     turn: TurnRef,
     signal: AbortSignal,
-    failure: string | null,
+    failure: Failure | null,
     approvals: readonly ApprovalItem[],
-  ): Promise<void> {
+    requestId: string | undefined,
+  ): Promise<string> {
+    const from = requestId === undefined ? {} : { requestId };
     if (signal.aborted) {
       const cause = signal.reason as AbortCause;
       if (cause.kind === "cancel") {
-        await endTurn(this.ctx, turn, "stopped", [{ type: "interrupt", reason: cause.reason }]);
-      } else if (cause.kind === "shutdown") {
-        await endTurn(this.ctx, turn, "failed", [
-          { type: "error", message: "The server shut down during this turn." },
-        ]);
+        await endTurn(this.ctx, turn, "stopped", [{ type: "interrupt", reason: cause.reason }], from);
+        return "stopped";
       }
-      return; // lease lost: whoever failed the turn has already ended it
+      if (cause.kind === "shutdown") {
+        await endTurn(
+          this.ctx,
+          turn,
+          "failed",
+          [{ type: "error", message: "The server shut down during this turn." }],
+          { ...from, cause: "the server shut down during the turn" },
+        );
+        return "failed";
+      }
+      return "lease_lost"; // whoever failed the turn has already ended it
     }
-    if (failure !== null) await endTurn(this.ctx, turn, "failed", [{ type: "error", message: failure }]);
-    else if (approvals.length > 0) await pauseTurn(this.ctx, turn, approvals);
-    else await endTurn(this.ctx, turn, "idle");
+    if (failure !== null) {
+      await endTurn(this.ctx, turn, "failed", [{ type: "error", message: failure.message }], {
+        ...from,
+        cause: failure.cause,
+      });
+      return "failed";
+    }
+    if (approvals.length > 0) {
+      await pauseTurn(this.ctx, turn, approvals);
+      return "paused";
+    }
+    await endTurn(this.ctx, turn, "idle", [], from);
+    return "finished";
   }
 
   /** Cancels a run executing in this process; false if it is not running here. */
@@ -270,6 +343,11 @@ export class TurnRunner {
     run.abort.abort({ kind: "cancel", reason } satisfies AbortCause);
     await run.done;
     return true;
+  }
+
+  /** Runs executing in this process (the `running` active turns). */
+  get runningCount(): number {
+    return this.runs.size;
   }
 
   /** Whether a run is executing in this process. */
@@ -293,7 +371,11 @@ function toJson(value: unknown): JsonValue {
 }
 
 /** Maps one `streamText` part to the buffer entry that records it, if any (§4). */
-function toEntry(part: { type: string } & Record<string, unknown>, parts: PartIndexer): BufferEntry | null {
+function toEntry(
+  part: { type: string } & Record<string, unknown>,
+  parts: PartIndexer,
+  onToolError: (toolName: string, error: unknown) => string,
+): BufferEntry | null {
   const id = String(part.id ?? "");
   switch (part.type) {
     case "text-start":
@@ -344,7 +426,7 @@ function toEntry(part: { type: string } & Record<string, unknown>, parts: PartIn
         type: "tool-output",
         toolCallId: String(part.toolCallId),
         toolName: String(part.toolName),
-        errorText: reportFailure("tool", part.error),
+        errorText: onToolError(String(part.toolName), part.error),
       };
     case "tool-output-denied":
       return {

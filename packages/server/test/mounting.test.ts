@@ -147,7 +147,7 @@ describe("mounting (issue 15)", () => {
     expect(parseCliOptions(["--base-path", "/chat"], {})).toMatchObject({ basePath: "/chat" });
   });
 
-  it("the main entry imports no node: module, no Redis or Postgres client and no Node server adapter (runs on Workers, Deno, Bun)", () => {
+  it("the main entry imports no node: module, no Redis or Postgres client, no Prometheus client or OpenTelemetry SDK and no Node server adapter (runs on Workers, Deno, Bun)", () => {
     const src = resolve(dirname(fileURLToPath(import.meta.url)), "../src");
     const seen = new Set<string>();
     const external = new Set<string>();
@@ -177,13 +177,16 @@ describe("mounting (issue 15)", () => {
         specifier.startsWith("node:") ||
         specifier === "ioredis" ||
         specifier === "postgres" ||
+        specifier === "prom-client" ||
+        specifier.startsWith("@opentelemetry/sdk") ||
+        specifier.startsWith("@opentelemetry/exporter") ||
         specifier.startsWith("@hono/node-server"),
     );
     expect(forbidden).toEqual([]);
     expect(seen.size).toBeGreaterThan(10);
     // The split entries exist and carry what left the main one.
     expect(readdirSync(src)).toEqual(
-      expect.arrayContaining(["redis.ts", "postgres.ts", "node.ts", "testing.ts"]),
+      expect.arrayContaining(["redis.ts", "postgres.ts", "node.ts", "testing.ts", "prometheus.ts"]),
     );
   });
 });

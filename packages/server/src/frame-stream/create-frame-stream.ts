@@ -11,6 +11,7 @@ import type { Checkpoint, StreamStore } from "../stream-store";
 import { beginRead, foldBase, type ReadStart } from "./begin-read";
 import { EntrySource } from "./entry-source";
 import { FrameFolder } from "./frame-folder";
+import type { ReaderObserver } from "./reader-observer";
 import { ReaderGaveUp, type RetryPolicy, retryTransient } from "./retry-transient";
 
 /** Options of {@link createFrameStream}. */
@@ -45,6 +46,8 @@ export interface FrameStreamOptions {
   readonly onIdle?: () => Promise<"continue" | "abort">;
   /** Called once when the stream ends for any reason. */
   readonly onClose?: () => void;
+  /** Told what the reader does (metrics, traces); absent: nothing is measured. */
+  readonly observer?: ReaderObserver;
 }
 
 const encoder = new TextEncoder();
@@ -78,11 +81,13 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
   let reader: Reader | null = null;
   let closed = false;
 
-  const finish = () => {
+  const observer = options.observer;
+  const finish = (end: "finish" | "disconnect" | "error", error?: unknown) => {
     if (closed) return;
     closed = true;
     stop.abort();
     options.onClose?.();
+    observer?.closed(end, error);
   };
 
   /** Enqueues text and closes after the last; true when this pull delivered or ended. */
@@ -92,9 +97,10 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     done: boolean,
   ): boolean => {
     if (text.length > 0) controller.enqueue(encoder.encode(text));
+    if (done || text.length > 0) observer?.firstFrame();
     if (done) {
       controller.close();
-      finish();
+      finish("finish");
     }
     return done || text.length > 0;
   };
@@ -112,6 +118,7 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
         }),
       retry,
     );
+    observer?.begun(start.snapshot !== null);
     const suppressThrough =
       cursor ?? (after === undefined ? null : { entryId: after, frame: Number.POSITIVE_INFINITY });
     const reader = {
@@ -119,7 +126,13 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
         entries: options.hub.encoded,
         key: options.key,
       }),
-      entries: new EntrySource(options.store, options.hub, options.key, start.position),
+      entries: new EntrySource(
+        options.store,
+        options.hub,
+        options.key,
+        start.position,
+        observer && (() => observer.firstFrame()),
+      ),
     };
     return { reader, start };
   };
@@ -143,7 +156,10 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
             if (closed) return;
             const { snapshot, done } = begun.start;
             const sent = snapshot !== null && snapshot.length > 0;
-            if (sent) controller.enqueue(snapshot);
+            if (sent) {
+              controller.enqueue(snapshot);
+              observer?.firstFrame();
+            }
             // A snapshot that already holds the stopping end marker ends the response (§6 full).
             if (done) deliver(controller, SSE_FINISH, true);
             if (sent || done) return;
@@ -160,15 +176,17 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
               return;
             }
             const folded = folder.fold(next);
-            if (deliver(controller, folded.text, folded.done)) return;
+            const delivered = deliver(controller, folded.text, folded.done);
+            observer?.written(next);
+            if (delivered) return;
           }
         } catch (error) {
-          finish();
+          finish("error", error);
           controller.error(error);
         }
       },
       cancel() {
-        finish();
+        finish("disconnect");
       },
     },
     { highWaterMark: 1 },

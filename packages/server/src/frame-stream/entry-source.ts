@@ -21,6 +21,8 @@ export class EntrySource {
     private readonly key: string,
     /** The last entry the reader has; entries after it come next. */
     private position: string,
+    /** Called each time the reader, at the head, starts waiting for new entries. */
+    private readonly onWait?: () => void,
   ) {}
 
   /**
@@ -49,6 +51,7 @@ export class EntrySource {
           return entries;
         }
       }
+      this.onWait?.();
       const waited = await this.hub.waitForEntries(this.key, this.position, idleMs, signal);
       if (waited.kind === "entries") return waited.entries;
       if (waited.kind === "idle") return "idle";

@@ -390,6 +390,14 @@ export class PostgresSessionStore implements SessionStore {
     await this.sql`DELETE FROM chat_replay_sessions WHERE expires_at <= ${now}`;
   }
 
+  /**
+   * Readiness (`GET /readyz`): `SELECT 1` on Postgres. The live store is not asked: in every
+   * supported setup it is the stream store's Redis (checked as such) or memory.
+   */
+  async ping(): Promise<void> {
+    await this.guard("ping", () => this.sql`SELECT 1`);
+  }
+
   async close(): Promise<void> {
     await this.live.close();
     if (this.ownsSql) await this.sql.end({ timeout: 5 });

@@ -1,6 +1,9 @@
 import { HEADERS, type ReplayMode, SSE_FINISH, ZERO_ENTRY_ID } from "@chat-replay/protocol";
 import type { Context } from "hono";
 import { errorResponse, readJson } from "../http-error";
+import type { ConnectionTelemetry } from "../observability/connection-telemetry";
+import { describeError } from "../observability/replay-logger";
+import { requestIdOf } from "../observability/request-id";
 import { continueBodySchema, describeIssue } from "../request-schemas";
 import type { SessionRecord } from "../session-store";
 import { sseHeaders } from "../sse-headers";
@@ -26,6 +29,7 @@ export async function continueRoute(
   c: Context,
   stored: SessionRecord,
   principal: string,
+  telemetry?: ConnectionTelemetry,
 ): Promise<Response> {
   const { ctx, runner } = deps;
   const parsed = continueBodySchema.safeParse(await readJson(c, null));
@@ -64,11 +68,17 @@ export async function continueRoute(
   }
   const turn = { sessionId: session.id, runId, streamId, phase: resumed.phase };
   try {
-    await runner.start(turn, decisions);
+    await runner.start(turn, decisions, {
+      ...(telemetry ? { connection: telemetry.span.spanContext() } : {}),
+      requestId: requestIdOf(c.req.raw),
+    });
+    telemetry?.linkTurn(runId);
   } catch (error) {
     await ctx.sessionStore.releaseClaim(dedupeKey);
-    console.error("chat-replay: continuation failed to start", error);
-    await endTurn(ctx, turn, "failed", [{ type: "error", message: "The assistant could not continue." }]);
+    await endTurn(ctx, turn, "failed", [{ type: "error", message: "The assistant could not continue." }], {
+      cause: `the continuation could not start: ${describeError(error)}`,
+      requestId: requestIdOf(c.req.raw),
+    });
     return errorResponse(500, "runner_start_failed", "The assistant could not continue this turn.");
   }
   return openReader(deps, {
@@ -80,6 +90,7 @@ export async function continueRoute(
     position: captured,
     stopPhase: resumed.phase,
     principal,
+    ...(telemetry ? { telemetry } : {}),
   });
 }
 

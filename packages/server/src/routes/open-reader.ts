@@ -1,5 +1,6 @@
 import { bubbleId, type EventCursor } from "@chat-replay/protocol";
 import { createFrameStream } from "../frame-stream/create-frame-stream";
+import type { ConnectionTelemetry } from "../observability/connection-telemetry";
 import { sseHeaders } from "../sse-headers";
 import type { Checkpoint } from "../stream-store";
 import { failIfLeaseExpired } from "../turn-lifecycle";
@@ -23,6 +24,8 @@ export interface ReaderSpec {
   readonly principal: string;
   /** The checkpoint the cursor resumes from, found while validating it. */
   readonly checkpoint?: Checkpoint;
+  /** The connection's telemetry: the reader ends its span and reports to it while something records. */
+  readonly telemetry?: ConnectionTelemetry;
 }
 
 /**
@@ -33,6 +36,8 @@ export function openReader({ ctx, streams }: RouteDeps, spec: ReaderSpec): Respo
   const refused = streams.refusal(spec.sessionId, spec.principal);
   if (refused) return refused;
   const close = streams.open(spec.sessionId, spec.principal);
+  const telemetry = spec.telemetry;
+  telemetry?.adopt();
   const body = createFrameStream({
     store: ctx.streamStore,
     hub: ctx.hub,
@@ -55,6 +60,7 @@ export function openReader({ ctx, streams }: RouteDeps, spec: ReaderSpec): Respo
       return spec.runId === null || fresh.currRunId === spec.runId ? "continue" : "abort";
     },
     onClose: close,
+    ...(telemetry?.recording ? { observer: telemetry } : {}),
   });
   return new Response(body, { headers: sseHeaders(spec.headers) });
 }

@@ -2,6 +2,9 @@ import { ZERO_ENTRY_ID } from "@chat-replay/protocol";
 import type { UIMessage } from "ai";
 import type { Context } from "hono";
 import { errorResponse } from "../http-error";
+import type { ConnectionTelemetry } from "../observability/connection-telemetry";
+import { describeError } from "../observability/replay-logger";
+import { requestIdOf } from "../observability/request-id";
 import type { ReplayContext } from "../replay-options";
 import type { SessionRecord } from "../session-store";
 import { failIfLeaseExpired } from "../turn-lifecycle";
@@ -18,6 +21,7 @@ export async function sendMessageRoute(
   c: Context,
   stored: SessionRecord,
   principal: string,
+  telemetry?: ConnectionTelemetry,
 ): Promise<Response> {
   const { ctx, runner } = deps;
   const message = await parsePrompt(c);
@@ -46,9 +50,13 @@ export async function sendMessageRoute(
   const turn = { sessionId: session.id, runId, streamId, phase: 0 };
   try {
     await ctx.sessionStore.upsertHistory(session.id, [{ message, runId }]);
-    await runner.start(turn);
+    await runner.start(turn, [], {
+      ...(telemetry ? { connection: telemetry.span.spanContext() } : {}),
+      requestId: requestIdOf(c.req.raw),
+    });
+    telemetry?.linkTurn(runId);
   } catch (error) {
-    await failStart(ctx, turn, error);
+    await failStart(ctx, turn, error, requestIdOf(c.req.raw));
     return errorResponse(500, "runner_start_failed", "The assistant could not start this turn.");
   }
   // §3: the start frame uses the run id minted here; a fast turn may already be finalized.
@@ -60,6 +68,7 @@ export async function sendMessageRoute(
     stopPhase: 0,
     position: ZERO_ENTRY_ID,
     principal,
+    ...(telemetry ? { telemetry } : {}),
   });
 }
 
@@ -115,8 +124,16 @@ async function failStart(
   ctx: ReplayContext,
   turn: { sessionId: string; runId: string; streamId: string },
   error: unknown,
+  requestId: string,
 ): Promise<void> {
-  console.error("chat-replay: runner failed to start", error);
+  // The one line of this failed turn: it never reached the runner, so endTurn does not log it.
+  ctx.logger.log("error", "turn failed", {
+    request_id: requestId,
+    session_id: turn.sessionId,
+    run_id: turn.runId,
+    cause: `the runner could not start: ${describeError(error)}`,
+  });
+  ctx.metrics?.turnEnded("failed");
   const key = ctx.streamKey(turn.sessionId, turn.streamId);
   try {
     await ctx.streamStore.append(key, { type: "error", message: "The assistant could not start this turn." });

@@ -43,6 +43,11 @@ export class StreamLimits {
     return null;
   }
 
+  /** Open streams of this process. */
+  get openCount(): number {
+    return this.perSession.total;
+  }
+
   /** Counts one open stream; call the returned function once when it closes. */
   open(sessionId: string, principal: string): () => void {
     this.perSession.add(sessionId, 1);

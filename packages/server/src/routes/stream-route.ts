@@ -9,6 +9,7 @@ import {
   ZERO_ENTRY_ID,
 } from "@chat-replay/protocol";
 import type { Context } from "hono";
+import type { ConnectionTelemetry } from "../observability/connection-telemetry";
 import type { SessionRecord } from "../session-store";
 import { sseHeaders } from "../sse-headers";
 import { failIfLeaseExpired } from "../turn-lifecycle";
@@ -26,6 +27,7 @@ export async function streamRoute(
   c: Context,
   stored: SessionRecord,
   principal: string,
+  telemetry?: ConnectionTelemetry,
 ): Promise<Response> {
   const { ctx } = deps;
   // §6: a lease-expired turn is failure-finalized first, then follows the table.
@@ -46,6 +48,14 @@ export async function streamRoute(
       : null;
   const decision = decideAttach({ ...request, cursorFoldable: checkpoint !== null });
   const headers = attachHeaders(decision);
+  telemetry?.attach(decision.mode, decision.cursor);
+  telemetry?.linkTurn(runId);
+  ctx.logger.log("debug", "attach", {
+    session_id: session.id,
+    run_id: runId,
+    mode: decision.mode,
+    cursor: decision.cursor,
+  });
 
   if (decision.mode === "no-content") return new Response(null, { status: 204, headers });
   // No `start`, no content (§6 finish-only): the client's finish handler refetches history.
@@ -62,6 +72,7 @@ export async function streamRoute(
     headers,
     principal,
     ...(checkpoint ? { checkpoint } : {}),
+    ...(telemetry ? { telemetry } : {}),
   });
 }
 
