@@ -119,6 +119,11 @@ export class RedisConnection {
     return this.where;
   }
 
+  /** Whether the connection was up and is lost now (reconnecting) or closed; false while it first connects. */
+  get lost(): boolean {
+    return this.closed || this.down;
+  }
+
   /** Whether commands can be sent now. */
   get ready(): boolean {
     return !this.closed && this.client.status === "ready";

@@ -288,7 +288,8 @@ export class RedisStreamStore implements StreamStore {
 
   /** Readiness (`GET /readyz`): a `PING` on the command connection; rejects while either connection is down. */
   async ping(): Promise<void> {
-    if (!this.waiting.ready) {
+    // Not a PING on the blocking connection: it answers only after the read it blocks on.
+    if (this.waiting.lost) {
       throw new ChatReplayError("store_unavailable", "The Redis connection for waiting readers is down.");
     }
     await this.command.run("ping", (client) => client.ping());

@@ -176,9 +176,9 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
               return;
             }
             const folded = folder.fold(next);
-            const delivered = deliver(controller, folded.text, folded.done);
+            // Told before delivering: delivering the stopping end closes the reader.
             observer?.written(next);
-            if (delivered) return;
+            if (deliver(controller, folded.text, folded.done)) return;
           }
         } catch (error) {
           finish("error", error);
