@@ -118,6 +118,19 @@ class Tail {
     }
   }
 
+  /** The kept entries after `after`, or null when the window does not reach back to it. */
+  recentAfter(after: string): StoredEntry[] | null {
+    if (this.recentFrom === null || compareEntryIds(this.recentFrom, after) > 0) return null;
+    let low = 0;
+    let high = this.recent.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (compareEntryIds(this.recent[mid]!.id, after) <= 0) low = mid + 1;
+      else high = mid;
+    }
+    return this.recent.slice(low);
+  }
+
   settleAll(result: WaitResult): void {
     for (const waiter of this.waiters) waiter.resolve(result);
     this.waiters.clear();
@@ -155,6 +168,13 @@ export class BufferHub {
   constructor(
     private readonly store: StreamStore,
     private readonly blockMs = 1000,
+    /**
+     * Write coalescing interval of live readers (see `EntrySource`): entries arriving within
+     * this many ms of a reader's previous write go out together. 0 turns it off.
+     */
+    readonly coalesceMs = 1,
+    /** Monotonic clock in ms (injectable for tests). */
+    readonly now: () => number = () => performance.now(),
   ) {}
 
   /**
@@ -170,17 +190,8 @@ export class BufferHub {
     tail.idleSince = null;
     if (tail.lastId !== null && compareEntryIds(after, tail.lastId) < 0) {
       // Served from memory only if the kept entries reach back to `after` (no gap).
-      if (tail.recentFrom !== null && compareEntryIds(tail.recentFrom, after) <= 0) {
-        let low = 0;
-        let high = tail.recent.length;
-        while (low < high) {
-          const mid = (low + high) >>> 1;
-          if (compareEntryIds(tail.recent[mid]!.id, after) <= 0) low = mid + 1;
-          else high = mid;
-        }
-        return Promise.resolve({ kind: "entries", entries: tail.recent.slice(low) });
-      }
-      return Promise.resolve({ kind: "behind" });
+      const recent = tail.recentAfter(after);
+      return Promise.resolve(recent ? { kind: "entries", entries: recent } : { kind: "behind" });
     }
     const activeTail = tail;
     return new Promise<WaitResult>((resolve) => {

@@ -1,6 +1,7 @@
 import { type BufferEntry, INITIAL_ADAPTER_STATE, type StoredEntry } from "@chat-replay/protocol";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BufferHub, RECENT_LIMIT } from "../src/buffer-hub";
+import { EntrySource } from "../src/frame-stream/entry-source";
 import { FrameFolder } from "../src/frame-stream/frame-folder";
 import { MemoryStreamStore } from "../src/memory-stream-store";
 
@@ -95,5 +96,51 @@ describe("encode once, write many (§4 fan-out)", () => {
     const old: StoredEntry[] = await store.read("k", "0-0", { count: 1024 });
     folderOf(hub).fold(old);
     expect(hub.encodedEntries).toBe(before);
+  });
+});
+
+describe("write coalescing of live readers (§4)", () => {
+  const deltas = (count: number): BufferEntry[] =>
+    Array.from({ length: count }, (_, index) => ({ type: "text-delta", part: 0, text: `w${index} ` }));
+
+  /** A live reader at the head: its first batch handed out, now waiting on the shared tail. */
+  async function liveReader(coalesceMs: number) {
+    const store = new MemoryStreamStore({ maxLength: 100_000 });
+    // A clock that never moves: every batch after the first comes within the interval.
+    const hub = new BufferHub(store, 50, coalesceMs, () => 0);
+    hubs.push(hub);
+    const [first] = await store.appendMany("k", [{ type: "text-start", part: 0 }]);
+    const source = new EntrySource(store, hub, "k", "0-0");
+    const signal = new AbortController().signal;
+    expect(await source.next(10_000, signal)).toHaveLength(1); // caught up from the store
+    const waiting = source.next(10_000, signal); // at the head: waits on the tail
+    return { store, source, signal, first: first!, waiting };
+  }
+
+  it("a reader back within the interval of its previous batch waits it out and takes what arrived meanwhile at once", async () => {
+    const { store, source, signal, waiting } = await liveReader(5);
+    await store.appendMany("k", deltas(10));
+    // The tail woke on the first of these and handed it out.
+    expect(await waiting).toHaveLength(1);
+    // Back at once: the rest (and what comes while it waits) arrive as one batch.
+    const next = source.next(10_000, signal);
+    await store.appendMany("k", deltas(5));
+    const batch = await next;
+    expect(batch !== "idle" && batch.map((stored) => stored.entry)).toEqual([
+      ...deltas(10).slice(1),
+      ...deltas(5),
+    ]);
+  });
+
+  it("with coalescing off a reader takes entries as they come", async () => {
+    const { store, source, signal, waiting } = await liveReader(0);
+    await store.appendMany("k", deltas(10));
+    expect(await waiting).toHaveLength(1);
+    const next = source.next(10_000, signal);
+    await store.appendMany("k", deltas(5));
+    const batch = await next;
+    // It read at once: not everything appended after it asked (the coalesced reader gets all 14).
+    expect(batch !== "idle" && batch.length).toBeGreaterThanOrEqual(9);
+    expect(batch !== "idle" && batch.length).toBeLessThan(14);
   });
 });

@@ -14,6 +14,10 @@ const BATCH = 1024;
  */
 export class EntrySource {
   private atHead = false;
+  /** Whether the last read was served by the shared tail (the reader is live at the head). */
+  private fromTail = false;
+  /** When the last entries were handed out (`hub.now()`), for write coalescing. */
+  private handedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: StreamStore,
@@ -31,8 +35,11 @@ export class EntrySource {
    */
   async next(idleMs: number, signal: AbortSignal): Promise<StoredEntry[] | "idle"> {
     try {
+      if (this.fromTail) await this.pause(signal);
       const entries = await this.read(idleMs, signal);
-      if (entries !== "idle") this.position = entries.at(-1)?.id ?? this.position;
+      if (entries === "idle") return entries;
+      this.position = entries.at(-1)?.id ?? this.position;
+      this.handedAt = this.hub.now();
       return entries;
     } catch (error) {
       // After a failure the tail's view is unknown: catch up from the store again.
@@ -41,7 +48,29 @@ export class EntrySource {
     }
   }
 
+  /**
+   * Write coalescing (§4): a live reader that comes back for more less than `hub.coalesceMs`
+   * after it was last handed entries waits out the rest of that interval first, then takes
+   * everything that arrived meanwhile in one read, so a fast turn costs one socket write per
+   * interval, not one per entry. Entries that come slower than that (a chat's tokens) are
+   * read at once; the added delay is bounded by the interval.
+   */
+  private async pause(signal: AbortSignal): Promise<void> {
+    const wait = this.handedAt + this.hub.coalesceMs - this.hub.now();
+    if (wait <= 0 || signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, wait);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
   private async read(idleMs: number, signal: AbortSignal): Promise<StoredEntry[] | "idle"> {
+    this.fromTail = false;
     for (;;) {
       if (!this.atHead) {
         const entries = await this.store.read(this.key, this.position, { count: BATCH, block: 0 });
@@ -53,7 +82,10 @@ export class EntrySource {
       }
       this.onWait?.();
       const waited = await this.hub.waitForEntries(this.key, this.position, idleMs, signal);
-      if (waited.kind === "entries") return waited.entries;
+      if (waited.kind === "entries") {
+        this.fromTail = true;
+        return waited.entries;
+      }
       if (waited.kind === "idle") return "idle";
       if (waited.kind === "error") throw waited.error;
       // "behind": entries arrived between the read and the wait; read them from the store.
