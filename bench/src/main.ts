@@ -16,6 +16,7 @@ import {
 } from "./context";
 import { renderTable } from "./report";
 import { clientRow } from "./rows/client";
+import { clusterRow } from "./rows/cluster";
 import { fanoutRow } from "./rows/fanout";
 import { followerRow } from "./rows/follower";
 import { historyRow } from "./rows/history";
@@ -43,7 +44,7 @@ if (values.help) {
 
 const quick = values.quick ?? false;
 const redisUrl = values["redis-url"] ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const selected = new Set((values.rows ?? "1,2,3,4,5,6,7,8").split(",").map((row) => row.trim()));
+const selected = new Set((values.rows ?? "1,2,3,4,5,6,7,8,9").split(",").map((row) => row.trim()));
 const resultsDir = fileURLToPath(new URL("../results/", import.meta.url));
 const startedAt = now();
 const elapsed = () => `${((now() - startedAt) / 1000).toFixed(1)} s`;
@@ -95,6 +96,7 @@ const rows: { id: string; title: string; run: (ctx: BenchContext) => Promise<Row
     { id: "6", title: "client CPU and React commits", run: clientRow, redis: false },
     { id: "7", title: "status polling", run: statusRow, redis: false },
     { id: "8", title: "history store: Postgres vs Redis", run: historyRow, redis: true },
+    { id: "9", title: "Redis Cluster vs single primary", run: clusterRow, redis: false },
   ];
 
 const lines: Line[] = [];

@@ -148,6 +148,8 @@ const ops: Record<string, Op> = {
         keyPrefix,
         maxLength,
         connectionName: String(args.connectionName ?? "chat-replay-bench"),
+        // A Redis Cluster: `redisUrl` is a seed node; keys of a session share its hash slot.
+        ...(args.cluster ? { cluster: true } : {}),
         log: () => {},
       });
       if (!(await redis.whenAvailable(5000))) throw new Error("Redis stores not available");

@@ -106,7 +106,8 @@ export async function throughputRow(ctx: BenchContext): Promise<RowResult> {
     const live = rate(frames + 2, liveBytes, median(liveMs));
     const rawTick = rate(frameCount, bodyBytes, median(rawTickMs));
     const replayRatio = replay.framesPerSec / rawBatch.framesPerSec;
-    const liveRatio = live.framesPerSec / rawSingle.framesPerSec;
+    // Issue 16: live against the bare handler paced like the appends (one frame per event-loop turn).
+    const liveRatio = live.framesPerSec / rawTick.framesPerSec;
     const show = (r: Rate) => `${fmt(r.framesPerSec / 1000)}k frames/s, ${fmt(r.mbPerSec)} MB/s`;
     return {
       lines: [
@@ -116,16 +117,16 @@ export async function throughputRow(ctx: BenchContext): Promise<RowResult> {
           ours: show(replay),
           reference: `bare node:http, batches of 64: ${show(rawBatch)} (per frame: ${show(rawSingle)})`,
           ratio: fmtRatio(replayRatio),
-          goal: "≥ 50 % of raw",
+          goal: "≥ 50 % of batched raw",
           verdict: replayRatio >= 0.5 ? "met" : "missed",
         },
         {
           row: "1",
           what: "SSE throughput, live turn, one frame per append (memory)",
           ours: show(live),
-          reference: `bare node:http, one write per frame: ${show(rawSingle)} (one frame per event-loop turn, like the appends: ${show(rawTick)})`,
+          reference: `bare node:http, one frame per event-loop turn like the appends: ${show(rawTick)} (unpaced, one write per frame: ${show(rawSingle)})`,
           ratio: fmtRatio(liveRatio),
-          goal: "≥ 50 % of raw",
+          goal: "≥ 50 % of paced raw",
           verdict: liveRatio >= 0.5 ? "met" : "missed",
         },
       ],

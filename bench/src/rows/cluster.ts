@@ -1,0 +1,203 @@
+// Row 9: Redis Cluster (3 masters) side by side with a single primary, both started here (so
+// no other client's commands are counted), in the same run: fan-out to 1,000 observers on two instances (delay, commands per
+// entry summed over every master, connections) and resume latency (written by A, resumed
+// on B) at the end of a 10,000-entry turn.
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { OwnRedisCluster } from "@chat-replay/test-fixture/redis-cluster";
+import {
+  authHeaders,
+  type BenchContext,
+  createAdmin,
+  DELTA_TEXT,
+  type Line,
+  type RowResult,
+} from "../context";
+import { open } from "../http-client";
+import { Instance } from "../rpc";
+import { fmt, fmtRatio, repeat, sample, sleep } from "../stats";
+import { type FanoutPoint, type RedisProbe, run } from "./fanout";
+import type { Turn } from "./resume";
+
+interface Deployment {
+  readonly label: string;
+  readonly pair: { instance: Instance; port: number }[];
+  readonly probe: RedisProbe;
+}
+
+interface DeploymentResult {
+  readonly label: string;
+  readonly fanout: FanoutPoint;
+  /** Cursor at the second-to-last entry → the last entry's frame, ms. */
+  readonly resume: ReturnType<typeof sample>;
+  /** The first resume of a turn on the reading instance (one sample per fresh turn), ms. */
+  readonly coldResume: ReturnType<typeof sample>;
+}
+
+async function startPair(
+  ctx: BenchContext,
+  label: string,
+  redisUrl: string,
+  cluster: boolean,
+): Promise<{ instance: Instance; port: number }[]> {
+  const pair: { instance: Instance; port: number }[] = [];
+  for (const name of ["A", "B"]) {
+    const instance = await Instance.start(`ours-${label}-${name}`);
+    const { port } = await instance.call<{ port: number }>("ours.start", {
+      store: "redis",
+      redisUrl,
+      cluster,
+      keyPrefix: `${ctx.prefix}:${label}`,
+      token: ctx.token,
+      secret: ctx.secret,
+      maxLength: 400_000,
+      connectionName: `${ctx.prefix}-${label}-${name}`,
+    });
+    pair.push({ instance, port });
+  }
+  return pair;
+}
+
+async function resumeOnce(ctx: BenchContext, port: number, turn: Turn): Promise<number> {
+  const handle = open(port, `/api/sessions/${turn.sessionId}/stream`, {
+    headers: { ...authHeaders(ctx), "last-event-id": `${turn.penultimateId}:0` },
+  });
+  const at = await handle.waitFor(`id: ${turn.lastId}:0\n`);
+  if (handle.headers["x-chat-replay-mode"] !== "resume") throw new Error("not resumed");
+  handle.close();
+  return at - handle.startedAt;
+}
+
+async function measure(
+  ctx: BenchContext,
+  deployment: Deployment,
+  entries: number,
+): Promise<DeploymentResult> {
+  const [writer, reader] = deployment.pair as [
+    { instance: Instance; port: number },
+    { instance: Instance; port: number },
+  ];
+  ctx.progress(`row 9: ${deployment.label}, fan-out to 1,000 observers on two instances`);
+  await run(ctx, deployment.pair, 10, 1, 20, 5, deployment.probe); // warm-up
+  const fanout = await run(ctx, deployment.pair, 1000, 1, entries, 20, deployment.probe);
+  ctx.progress(`row 9: ${deployment.label}, resume at the end of a 10,000-entry turn (A writes, B reads)`);
+  const length = 10_000;
+  const warm = await writer.instance.call<Turn>("ours.createTurn", { entries: 1000, text: DELTA_TEXT });
+  for (let index = 0; index < 20; index++) await resumeOnce(ctx, reader.port, warm);
+  const cold: number[] = [];
+  let turn: Turn | null = null;
+  for (let index = 0; index < (ctx.quick ? 3 : 5); index++) {
+    turn = await writer.instance.call<Turn>("ours.createTurn", { entries: length, text: DELTA_TEXT });
+    await sleep(100);
+    await resumeOnce(ctx, reader.port, warm);
+    cold.push(await resumeOnce(ctx, reader.port, turn));
+  }
+  const last = turn as Turn;
+  const resume = await repeat(ctx.quick ? ctx.reps : 15, 3, () => resumeOnce(ctx, reader.port, last));
+  return { label: deployment.label, fanout, resume: sample(resume), coldResume: sample(cold) };
+}
+
+/** A `redis-server` of the row's own on a free loopback port (nothing on disk); stopped by pid. */
+async function ownRedis(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const probe = createServer().listen(0, "127.0.0.1");
+  await once(probe, "listening");
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((resolve) => probe.close(resolve));
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: "ignore",
+    },
+  );
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, "exit");
+    child.kill("SIGKILL");
+    await exited;
+  };
+  const admin = createAdmin(`redis://127.0.0.1:${port}`);
+  admin.on("error", () => {});
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin.connect();
+      await admin.ping();
+      await admin.quit();
+      return { port, stop };
+    } catch (error) {
+      if (attempt > 200) {
+        await stop();
+        throw error;
+      }
+      await sleep(50);
+    }
+  }
+}
+
+export async function clusterRow(ctx: BenchContext): Promise<RowResult> {
+  const entries = ctx.quick ? 40 : 250;
+  const primary = await ownRedis();
+  const cluster = await OwnRedisCluster.start(3).catch(async (error: unknown) => {
+    await primary.stop();
+    throw error;
+  });
+  const primaryAdmin = createAdmin(`redis://127.0.0.1:${primary.port}`);
+  const clusterAdmins = cluster.ports.map((port) => createAdmin(`redis://127.0.0.1:${port}`));
+  const instances: Instance[] = [];
+  try {
+    for (const admin of [primaryAdmin, ...clusterAdmins]) {
+      admin.on("error", () => {});
+      await admin.connect();
+    }
+    const single = await startPair(ctx, "single", `redis://127.0.0.1:${primary.port}`, false);
+    instances.push(...single.map(({ instance }) => instance));
+    const onCluster = await startPair(ctx, "cluster", cluster.url, true);
+    instances.push(...onCluster.map(({ instance }) => instance));
+    const deployments: Deployment[] = [
+      {
+        label: "single primary",
+        pair: single,
+        probe: { admins: [primaryAdmin], namePrefix: `${ctx.prefix}-single` },
+      },
+      {
+        label: "Redis Cluster (3 masters)",
+        pair: onCluster,
+        probe: { admins: clusterAdmins, namePrefix: `${ctx.prefix}-cluster` },
+      },
+    ];
+    const results: DeploymentResult[] = [];
+    for (const deployment of deployments) results.push(await measure(ctx, deployment, entries));
+    const [onPrimary, sharded] = results as [DeploymentResult, DeploymentResult];
+    const fanoutCell = (result: DeploymentResult) =>
+      `p50/p99 ${fmt(result.fanout.p50, 2)}/${fmt(result.fanout.p99, 2)} ms; ${fmt(result.fanout.commandsPerEntry ?? Number.NaN, 3)} commands/entry; ${result.fanout.connections} connections`;
+    const resumeCell = (result: DeploymentResult) =>
+      `${fmt(result.resume.median, 2)} ms (first resume on the reader ${fmt(result.coldResume.median, 2)} ms)`;
+    const lines: Line[] = [
+      {
+        row: "9",
+        what: "Redis Cluster (3 masters) vs single primary, two instances, 1,000 observers on one session: append→receive, Redis commands per entry (all masters), connections",
+        ours: `cluster: ${fanoutCell(sharded)}`,
+        reference: `single primary: ${fanoutCell(onPrimary)}`,
+        ratio: fmtRatio(sharded.fanout.p99 / onPrimary.fanout.p99),
+        goal: "p99 < 50 ms at 1,000 on the cluster",
+        verdict: sharded.fanout.p99 < 50 ? "met" : "missed",
+      },
+      {
+        row: "9",
+        what: "Redis Cluster vs single primary: resume at the end of a 10,000-entry turn (written by A, resumed on B)",
+        ours: `cluster: ${resumeCell(sharded)}`,
+        reference: `single primary: ${resumeCell(onPrimary)}`,
+        ratio: fmtRatio(sharded.resume.median / onPrimary.resume.median),
+        goal: "—",
+        verdict: "—",
+      },
+    ];
+    return { lines, data: { entries, results } };
+  } finally {
+    await Promise.all(instances.map((instance) => instance.stop()));
+    for (const admin of [primaryAdmin, ...clusterAdmins]) await admin.quit().catch(() => {});
+    await cluster.stop();
+    await primary.stop();
+  }
+}
