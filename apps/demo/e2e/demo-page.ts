@@ -204,25 +204,30 @@ export async function saveScreenshot(page: Page, name: string): Promise<void> {
 const AXE_SOURCE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 /**
- * Runs axe-core (WCAG 2.x A/AA rules and best practices) on the page as it is now and
- * fails on any serious or critical violation, naming the rule and the elements.
+ * Runs axe-core (WCAG 2.x A/AA rules and best practices) on the page as it is now, in the
+ * light and then the dark theme (both palettes' contrast), and fails on any serious or
+ * critical violation, naming the theme, the rule and the elements. Leaves the page light.
  */
 export async function expectAccessible(page: Page, state: string): Promise<void> {
   const loaded = await page.evaluate(() => "axe" in window);
   if (!loaded) await page.addScriptTag({ path: AXE_SOURCE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: AxeApi }).axe;
-    const result = await axe.run(document, { resultTypes: ["violations"] });
-    if (result.passes.length < 10) throw new Error(`axe checked only ${result.passes.length} rules`);
-    return result.violations
-      .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-      .map((violation) => ({
-        rule: violation.id,
-        impact: violation.impact,
-        targets: violation.nodes.slice(0, 5).map((node) => node.target.join(" ")),
-      }));
-  });
-  expect(violations, `axe: serious or critical violations in state "${state}"`).toEqual([]);
+  for (const colorScheme of ["light", "dark"] as const) {
+    await page.emulateMedia({ colorScheme });
+    const violations = await page.evaluate(async () => {
+      const axe = (window as unknown as { axe: AxeApi }).axe;
+      const result = await axe.run(document, { resultTypes: ["violations"] });
+      if (result.passes.length < 10) throw new Error(`axe checked only ${result.passes.length} rules`);
+      return result.violations
+        .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+        .map((violation) => ({
+          rule: violation.id,
+          impact: violation.impact,
+          targets: violation.nodes.slice(0, 5).map((node) => node.target.join(" ")),
+        }));
+    });
+    expect(violations, `axe: serious or critical violations in state "${state}", ${colorScheme}`).toEqual([]);
+  }
+  await page.emulateMedia({ colorScheme: "light" });
 }
 
 /** As much of axe's API as the tests use. */
