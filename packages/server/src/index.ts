@@ -7,6 +7,16 @@ export { pageHistory } from "./history-page";
 export { mintOwnerToken, OWNER_COOKIE, SECURE_OWNER_COOKIE } from "./identity";
 export { MemorySessionStore } from "./memory-session-store";
 export { MemoryStreamStore, type MemoryStreamStoreOptions } from "./memory-stream-store";
+export {
+  createJsonLogger,
+  type JsonLoggerOptions,
+  LOG_LEVELS,
+  type LogFields,
+  type LogLevel,
+  type ReplayLogger,
+} from "./observability/replay-logger";
+export type { MetricsSource, ReadMode, ReplayMetrics, TurnOutcome } from "./observability/replay-metrics";
+export { SPAN_ATTRIBUTES } from "./observability/replay-tracing";
 export type { Identify, ReplayServerOptions } from "./replay-options";
 export { createReplayServer, type ReplayServer } from "./replay-server";
 export type {
