@@ -57,6 +57,14 @@ describe("sharing a chat with another device, in Chromium", () => {
     await expect
       .poll(() => qr.evaluate((image) => (image as HTMLImageElement).naturalWidth))
       .toBeGreaterThan(0);
+    // The panel scrolled to show what it minted: the QR code and the link are on screen.
+    for (const minted of [qr, link]) {
+      await expect
+        .poll(() =>
+          minted.evaluate((element) => element.getBoundingClientRect().bottom <= window.innerHeight),
+        )
+        .toBe(true);
+    }
     await saveScreenshot(page, "share-link-and-qr");
 
     const viewer = await newPage(device);

@@ -32,11 +32,15 @@ export function SharePanel({ sessionId, client, pageUrl, requests = 0 }: SharePa
   const [busy, setBusy] = useState(false);
   const panel = useRef<HTMLElement>(null);
   const link = useRef<HTMLAnchorElement>(null);
-  // The "Create share link" button is replaced by the link: the link takes the focus.
+  // The "Create share link" button is replaced by the link: the link takes the focus. A
+  // request from elsewhere ("Open on another device") brings the minted QR code into view.
   const focusLink = useRef(false);
+  const reveal = useRef(false);
   useEffect(() => {
+    if (shared && reveal.current) panel.current?.scrollIntoView({ block: "nearest" });
     if (shared && focusLink.current) link.current?.focus();
     focusLink.current = false;
+    reveal.current = false;
   }, [shared]);
   const mint = async () => {
     if (busy) return;
@@ -57,7 +61,9 @@ export function SharePanel({ sessionId, client, pageUrl, requests = 0 }: SharePa
   useEffect(() => {
     if (requests === 0) return;
     panel.current?.scrollIntoView({ block: "nearest" });
-    if (!shared) void mint();
+    if (shared) return;
+    reveal.current = true;
+    void mint();
   }, [requests]);
   return (
     <section className="panel share-panel" aria-labelledby={headingId} ref={panel}>
