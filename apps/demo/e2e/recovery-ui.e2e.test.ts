@@ -80,8 +80,10 @@ describe("recovery you can see, in Chromium", () => {
     const text = await notice(page).textContent();
     expect(text).toContain("Offline — resuming");
     expect(text).toMatch(/waiting for the network · \d+ words received \(last position: entry /);
-    // The notice sits inside the assistant bubble it concerns.
+    // The notice sits inside the assistant bubble it concerns, which shows no typing caret
+    // while nothing can arrive.
     expect(await assistantBubble(pane).locator(".recovery-notice").count()).toBe(1);
+    expect(await assistantBubble(pane).locator(".caret").count()).toBe(0);
     expect(await panelNumber(page, "reconnects")).toBe(0);
     await expectAccessible(page, "reconnecting (offline)");
     mkdirSync(fileURLToPath(new URL(".", `file://${README_SCREENSHOT}`)), { recursive: true });

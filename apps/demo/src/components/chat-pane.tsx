@@ -36,7 +36,6 @@ export function ChatPane(props: ChatPaneProps) {
   const { chat } = demoChat;
   const status = chat.sessionStatus.data?.turnStatus;
   const last = chat.messages.at(-1);
-  const streamingMessageId = chat.status === "streaming" && last?.role === "assistant" ? last.id : null;
   const sendDisabled = demoChat.busy || demoChat.turnActive;
   const canWrite = variant === "main" && !readOnly;
   const lastAssistant = chat.messages.findLast((message) => message.role === "assistant");
@@ -50,6 +49,9 @@ export function ChatPane(props: ChatPaneProps) {
     detached: demoChat.detached,
     turnActive: demoChat.turnActive,
   });
+  // The caret means words are arriving: not while the notice says the connection is away.
+  const streamingMessageId =
+    chat.status === "streaming" && recovery === null && last?.role === "assistant" ? last.id : null;
   const tail = recovery && (
     <RecoveryNotice
       recovery={recovery}
