@@ -1,7 +1,8 @@
 // Row 9: Redis Cluster (3 masters) side by side with a single primary, both started here (so
-// no other client's commands are counted), in the same run: fan-out to 1,000 observers on two instances (delay, commands per
-// entry summed over every master, connections) and resume latency (written by A, resumed
-// on B) at the end of a 10,000-entry turn.
+// no other client's commands are counted), in the same run: fan-out to 1,000 observers on
+// two instances (delay; Redis commands, CPU and memory per entry summed over every master;
+// connections) and resume latency (written by A, resumed on B) at the end of a 10,000-entry
+// turn. The capacity model in docs/architecture.md is computed from these numbers.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
@@ -12,12 +13,13 @@ import {
   createAdmin,
   DELTA_TEXT,
   type Line,
+  type RedisAdmin,
   type RowResult,
 } from "../context";
 import { open } from "../http-client";
 import { Instance } from "../rpc";
-import { fmt, fmtRatio, repeat, sample, sleep } from "../stats";
-import { type FanoutPoint, type RedisProbe, run } from "./fanout";
+import { fmt, fmtRatio, now, repeat, sample, sleep } from "../stats";
+import { type FanoutPoint, type RedisProbe, redisCpuSec, run } from "./fanout";
 import type { Turn } from "./resume";
 
 interface Deployment {
@@ -29,6 +31,10 @@ interface Deployment {
 interface DeploymentResult {
   readonly label: string;
   readonly fanout: FanoutPoint;
+  /** Redis CPU (user + sys, every master) per appended entry during the fan-out, µs. */
+  readonly redisCpuUsPerEntry: number;
+  /** Redis memory (every master) per entry of the 10,000-entry turns, bytes (buffer, snapshot, checkpoints). */
+  readonly redisBytesPerEntry: number;
   /** Cursor at the second-to-last entry → the last entry's frame, ms. */
   readonly resume: ReturnType<typeof sample>;
   /** The first resume of a turn on the reading instance (one sample per fresh turn), ms. */
@@ -59,6 +65,16 @@ async function startPair(
   return pair;
 }
 
+/** Redis used memory bytes, summed over `admins`. */
+async function redisBytes(admins: readonly RedisAdmin[]): Promise<number> {
+  let bytes = 0;
+  for (const admin of admins) {
+    const info = await admin.info("memory");
+    bytes += Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
+  }
+  return bytes;
+}
+
 async function resumeOnce(ctx: BenchContext, port: number, turn: Turn): Promise<number> {
   const handle = open(port, `/api/sessions/${turn.sessionId}/stream`, {
     headers: { ...authHeaders(ctx), "last-event-id": `${turn.penultimateId}:0` },
@@ -80,22 +96,41 @@ async function measure(
   ];
   ctx.progress(`row 9: ${deployment.label}, fan-out to 1,000 observers on two instances`);
   await run(ctx, deployment.pair, 10, 1, 20, 5, deployment.probe); // warm-up
+  // Redis's own idle CPU (its cron, every master) over the same window is not the entries' cost.
+  const idleFrom = await redisCpuSec(deployment.probe.admins);
+  const idleStarted = now();
+  await sleep(2000);
+  const idleMsPerMs =
+    (((await redisCpuSec(deployment.probe.admins)) - idleFrom) * 1000) / (now() - idleStarted);
   const fanout = await run(ctx, deployment.pair, 1000, 1, entries, 20, deployment.probe);
+  const redisCpuUsPerEntry =
+    (((fanout.redisCpuMs ?? Number.NaN) - idleMsPerMs * fanout.elapsedMs) * 1000) / fanout.entries;
   ctx.progress(`row 9: ${deployment.label}, resume at the end of a 10,000-entry turn (A writes, B reads)`);
   const length = 10_000;
   const warm = await writer.instance.call<Turn>("ours.createTurn", { entries: 1000, text: DELTA_TEXT });
   for (let index = 0; index < 20; index++) await resumeOnce(ctx, reader.port, warm);
   const cold: number[] = [];
   let turn: Turn | null = null;
-  for (let index = 0; index < (ctx.quick ? 3 : 5); index++) {
+  const turns = ctx.quick ? 3 : 5;
+  const memoryBefore = await redisBytes(deployment.probe.admins);
+  for (let index = 0; index < turns; index++) {
     turn = await writer.instance.call<Turn>("ours.createTurn", { entries: length, text: DELTA_TEXT });
     await sleep(100);
     await resumeOnce(ctx, reader.port, warm);
     cold.push(await resumeOnce(ctx, reader.port, turn));
   }
+  const memoryAfter = await redisBytes(deployment.probe.admins);
+  const redisBytesPerEntry = (memoryAfter - memoryBefore) / (turns * length);
   const last = turn as Turn;
   const resume = await repeat(ctx.quick ? ctx.reps : 15, 3, () => resumeOnce(ctx, reader.port, last));
-  return { label: deployment.label, fanout, resume: sample(resume), coldResume: sample(cold) };
+  return {
+    label: deployment.label,
+    fanout,
+    redisCpuUsPerEntry,
+    redisBytesPerEntry,
+    resume: sample(resume),
+    coldResume: sample(cold),
+  };
 }
 
 /** A `redis-server` of the row's own on a free loopback port (nothing on disk); stopped by pid. */
@@ -170,7 +205,7 @@ export async function clusterRow(ctx: BenchContext): Promise<RowResult> {
     for (const deployment of deployments) results.push(await measure(ctx, deployment, entries));
     const [onPrimary, sharded] = results as [DeploymentResult, DeploymentResult];
     const fanoutCell = (result: DeploymentResult) =>
-      `p50/p99 ${fmt(result.fanout.p50, 2)}/${fmt(result.fanout.p99, 2)} ms; ${fmt(result.fanout.commandsPerEntry ?? Number.NaN, 3)} commands/entry; ${result.fanout.connections} connections`;
+      `p50/p99 ${fmt(result.fanout.p50, 2)}/${fmt(result.fanout.p99, 2)} ms; ${fmt(result.fanout.commandsPerEntry ?? Number.NaN, 3)} commands and ${fmt(result.redisCpuUsPerEntry, 3)} µs Redis CPU per entry; ${fmt(result.redisBytesPerEntry, 3)} B Redis memory per stored entry; ${result.fanout.connections} connections`;
     const resumeCell = (result: DeploymentResult) =>
       `${fmt(result.resume.median, 2)} ms (first resume on the reader ${fmt(result.coldResume.median, 2)} ms)`;
     const lines: Line[] = [

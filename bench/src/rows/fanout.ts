@@ -28,6 +28,17 @@ export interface RedisProbe {
   readonly namePrefix: string;
 }
 
+/** Redis CPU seconds (user + sys) summed over `admins`. */
+export async function redisCpuSec(admins: readonly RedisAdmin[]): Promise<number> {
+  let total = 0;
+  for (const admin of admins) {
+    const info = await admin.info("cpu");
+    const field = (name: string) => Number(new RegExp(`^${name}:(\\S+)`, "m").exec(info)?.[1] ?? Number.NaN);
+    total += field("used_cpu_user") + field("used_cpu_sys");
+  }
+  return total;
+}
+
 async function callsOf(admins: readonly RedisAdmin[]): Promise<Map<string, number>> {
   const total = new Map<string, number>();
   for (const admin of admins) {
@@ -54,6 +65,9 @@ export interface FanoutPoint {
   readonly commandsPerEntry: number | null;
   readonly commands: Record<string, number> | null;
   readonly connections: number | null;
+  /** Redis CPU (every master) from the first append to the last observer's end, ms; and that window, ms. */
+  readonly redisCpuMs: number | null;
+  readonly elapsedMs: number;
 }
 
 /** Collects `@<ns>@` stamps from a stream, measuring arrival − append on the shared monotonic clock. */
@@ -108,6 +122,7 @@ export async function run(
   const usage = async () => Promise.all(instances.map(({ instance }) => instance.call<Usage>("usage")));
   const before = await usage();
   const commandsBefore = probe && instances.length > 1 ? await callsOf(probe.admins) : null;
+  const redisCpuBefore = probe && instances.length > 1 ? await redisCpuSec(probe.admins) : null;
   const started = now();
   const clientCpu = process.cpuUsage();
   await writer.call("ours.append", {
@@ -120,6 +135,7 @@ export async function run(
   await Promise.all(handles.map((handle) => handle.ended));
   const elapsed = now() - started;
   const client = process.cpuUsage(clientCpu);
+  const redisCpuAfter = redisCpuBefore !== null && probe ? await redisCpuSec(probe.admins) : null;
   const commandsAfter = commandsBefore && probe ? await callsOf(probe.admins) : null;
   const after = await usage();
   const cpuMs = after.reduce((sum, usage, index) => sum + usage.cpuMs - before[index]!.cpuMs, 0);
@@ -142,6 +158,9 @@ export async function run(
     commandsPerEntry: commands ? commands.total / appended : null,
     commands: commands?.byCommand ?? null,
     connections: redisConnections,
+    redisCpuMs:
+      redisCpuBefore !== null && redisCpuAfter !== null ? (redisCpuAfter - redisCpuBefore) * 1000 : null,
+    elapsedMs: elapsed,
   };
 }
 
