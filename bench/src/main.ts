@@ -20,6 +20,7 @@ import { clusterRow } from "./rows/cluster";
 import { fanoutRow } from "./rows/fanout";
 import { followerRow } from "./rows/follower";
 import { historyRow } from "./rows/history";
+import { observabilityRow } from "./rows/observability";
 import { peerRow } from "./rows/peer";
 import { resumeRow } from "./rows/resume";
 import { statusRow } from "./rows/status";
@@ -44,7 +45,7 @@ if (values.help) {
 
 const quick = values.quick ?? false;
 const redisUrl = values["redis-url"] ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const selected = new Set((values.rows ?? "1,2,3,4,5,6,7,8,9").split(",").map((row) => row.trim()));
+const selected = new Set((values.rows ?? "1,2,3,4,5,6,7,8,9,10").split(",").map((row) => row.trim()));
 const resultsDir = fileURLToPath(new URL("../results/", import.meta.url));
 const startedAt = now();
 const elapsed = () => `${((now() - startedAt) / 1000).toFixed(1)} s`;
@@ -97,6 +98,7 @@ const rows: { id: string; title: string; run: (ctx: BenchContext) => Promise<Row
     { id: "7", title: "status polling", run: statusRow, redis: false },
     { id: "8", title: "history store: Postgres vs Redis", run: historyRow, redis: true },
     { id: "9", title: "Redis Cluster vs single primary", run: clusterRow, redis: false },
+    { id: "10", title: "observability overhead", run: observabilityRow, redis: false },
   ];
 
 const lines: Line[] = [];

@@ -22,6 +22,7 @@ import { serve } from "@hono/node-server";
 import { createClient } from "redis";
 import { createResumableStreamContext, type ResumableStreamContext } from "resumable-stream";
 import { type Op, serveOps } from "./ipc";
+import { observabilityOptions } from "./observability-options";
 import { monoNs, now, sleep } from "./stats";
 
 interface Ours {
@@ -178,6 +179,8 @@ const ops: Record<string, Op> = {
         snapshotEvery,
       },
       timing: { leaseMs: 3_600_000 },
+      // Row 10 (issue 20): metrics and spans off (default), on with no SDK, or recorded.
+      ...observabilityOptions(args.observability),
     });
     const { http: httpServer, port } = await serveFetch(server.fetch);
     ours = {

@@ -1,0 +1,173 @@
+// Row 10 (issue 20): the cost of metrics and tracing on rows 1 and 4's work, in one run.
+// Three instances of ours side by side (observability off, metrics + no-op tracing, metrics
+// + spans recorded by the SDK into memory), each repetition measuring all three in turn.
+import { authHeaders, type BenchContext, DELTA_TEXT, type Line, type RowResult } from "../context";
+import { open, rawObserver } from "../http-client";
+import type { ObservabilityVariant } from "../observability-options";
+import { Instance } from "../rpc";
+import { fmt, median, sleep } from "../stats";
+
+interface Turn {
+  sessionId: string;
+  key: string;
+  firstId: string;
+}
+
+const VARIANTS: readonly ObservabilityVariant[] = ["off", "noop", "memory"];
+const LABELS: Record<ObservabilityVariant, string> = {
+  off: "off",
+  noop: "metrics + tracing, no SDK",
+  memory: "metrics + tracing, in-memory exporter",
+};
+
+interface Samples {
+  replayMs: number[];
+  liveMs: number[];
+  fanoutCpuMsPerEntry: number[];
+}
+
+/**
+ * Row 4's fan-out, as row 4 runs it on memory: one running turn, `observers` raw-socket
+ * readers at its head, `entries` appends every `intervalMs`; returns the server's CPU per
+ * entry while it streamed.
+ */
+async function fanout(
+  ctx: BenchContext,
+  instance: Instance,
+  port: number,
+  observers: number,
+  entries: number,
+  intervalMs: number,
+): Promise<number> {
+  const turn = await instance.call<Turn>("ours.createTurn", { entries: 1 });
+  const handles: ReturnType<typeof rawObserver>[] = [];
+  for (let index = 0; index < observers; index++) {
+    handles.push(rawObserver(port, `/api/sessions/${turn.sessionId}/stream`, authHeaders(ctx), () => {}));
+    if (index % 100 === 99) await sleep(1);
+  }
+  await Promise.all(handles.map((handle) => handle.ready));
+  const before = await instance.call<{ cpuMs: number }>("usage");
+  await instance.call("ours.append", { keys: [turn.key], count: entries, intervalMs, end: true });
+  await Promise.all(handles.map((handle) => handle.ended));
+  const after = await instance.call<{ cpuMs: number }>("usage");
+  return (after.cpuMs - before.cpuMs) / entries;
+}
+
+export async function observabilityRow(ctx: BenchContext): Promise<RowResult> {
+  const frames = ctx.quick ? 20_000 : 100_000;
+  const observers = ctx.quick ? 200 : 1000;
+  const fanoutEntries = ctx.quick ? 40 : 250;
+  const headers = authHeaders(ctx);
+  const started: { variant: ObservabilityVariant; instance: Instance; port: number; finished: Turn }[] = [];
+  try {
+    for (const variant of VARIANTS) {
+      const instance = await Instance.start(`ours-obs-${variant}`);
+      const { port } = await instance.call<{ port: number }>("ours.start", {
+        store: "memory",
+        keyPrefix: `${ctx.prefix}:obs-${variant}`,
+        token: ctx.token,
+        secret: ctx.secret,
+        maxLength: frames * 2,
+        observability: variant,
+      });
+      const finished = await instance.call<Turn>("ours.createTurn", {
+        entries: frames,
+        text: DELTA_TEXT,
+        end: true,
+      });
+      started.push({ variant, instance, port, finished });
+    }
+    const samples = new Map<ObservabilityVariant, Samples>(
+      VARIANTS.map((variant) => [variant, { replayMs: [], liveMs: [], fanoutCpuMsPerEntry: [] }]),
+    );
+    // Warm-up of every instance, then interleaved repetitions: drift hits all variants alike.
+    for (const { instance, port } of started) await fanout(ctx, instance, port, 10, 20, 5);
+    for (let rep = 0; rep < ctx.reps; rep++) {
+      // The order rotates each repetition, so no variant always runs first (or after another).
+      const order = started.map((_, index) => started[(index + rep) % started.length]!);
+      for (const { variant, instance, port, finished } of order) {
+        ctx.progress(`row 10: repetition ${rep + 1}/${ctx.reps}, observability ${variant}`);
+        const into = samples.get(variant)!;
+        // Row 1's replay: every frame of a finished turn from a cursor at its first entry.
+        const replay = open(port, `/api/sessions/${finished.sessionId}/stream`, {
+          headers: { ...headers, "last-event-id": `${finished.firstId}:0` },
+        });
+        await replay.response;
+        await replay.ended;
+        into.replayMs.push(replay.endedAt - replay.startedAt);
+        // Row 1's live turn: one append per event-loop turn to a reader at the head.
+        const turn = await instance.call<Turn>("ours.createTurn", { entries: 1 });
+        const live = open(port, `/api/sessions/${turn.sessionId}/stream`, { headers });
+        await live.waitFor('"type":"text-start"');
+        const liveStart = performance.now();
+        await instance.call("ours.append", {
+          keys: [turn.key],
+          count: frames,
+          tick: true,
+          text: DELTA_TEXT,
+          end: true,
+        });
+        await live.ended;
+        into.liveMs.push(live.endedAt - liveStart);
+        // Row 4's fan-out: one running turn to many observers, server CPU per entry.
+        into.fanoutCpuMsPerEntry.push(await fanout(ctx, instance, port, observers, fanoutEntries, 20));
+      }
+    }
+    return report(samples, frames, observers, fanoutEntries);
+  } finally {
+    await Promise.all(started.map(({ instance }) => instance.stop()));
+  }
+}
+
+function report(
+  samples: Map<ObservabilityVariant, Samples>,
+  frames: number,
+  observers: number,
+  fanoutEntries: number,
+): RowResult {
+  const off = samples.get("off")!;
+  const overhead = (on: number[], base: number[]) => median(on) / median(base) - 1;
+  const pct = (value: number) => `${value >= 0 ? "+" : ""}${fmt(value * 100, 2)} %`;
+  const lines: Line[] = [];
+  const data: Record<string, unknown> = {
+    frames,
+    observers,
+    fanoutEntries,
+    samples: Object.fromEntries(samples),
+  };
+  const measures = [
+    {
+      what: `replay of a finished ${frames.toLocaleString()}-frame turn (row 1)`,
+      pick: (s: Samples) => s.replayMs,
+      show: (values: number[]) => `${fmt(frames / (median(values) / 1000) / 1000)}k frames/s`,
+    },
+    {
+      what: `live turn, ${frames.toLocaleString()} appends one per tick (row 1)`,
+      pick: (s: Samples) => s.liveMs,
+      show: (values: number[]) => `${fmt(frames / (median(values) / 1000) / 1000)}k frames/s`,
+    },
+    {
+      what: `fan-out, ${observers.toLocaleString()} observers × ${fanoutEntries} entries (row 4), server CPU per entry`,
+      pick: (s: Samples) => s.fanoutCpuMsPerEntry,
+      show: (values: number[]) => `${fmt(median(values), 3)} ms`,
+    },
+  ];
+  for (const measure of measures) {
+    const base = measure.pick(off);
+    for (const variant of ["noop", "memory"] as const) {
+      const on = measure.pick(samples.get(variant)!);
+      const cost = overhead(on, base);
+      data[`${variant}:${measure.what}`] = cost;
+      lines.push({
+        row: "10",
+        what: `observability overhead: ${measure.what}, ${LABELS[variant]}`,
+        ours: `${measure.show(on)} (${pct(cost)})`,
+        reference: `off: ${measure.show(base)}`,
+        ratio: pct(cost),
+        goal: "≤ +5 %",
+        verdict: cost <= 0.05 ? "met" : "missed",
+      });
+    }
+  }
+  return { lines, data };
+}
