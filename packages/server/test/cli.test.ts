@@ -3,6 +3,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseCliOptions } from "../src/cli";
+import { otlpTracingFromEnv } from "../src/observability/cli-otel";
 
 const bin = fileURLToPath(new URL("../bin/chat-replay-server.mjs", import.meta.url));
 
@@ -23,6 +24,26 @@ describe("chat-replay-server CLI", () => {
     expect(() => parseCliOptions(["--snapshot-every", "0"], {})).toThrow(/--snapshot-every/);
   });
 
+  it("takes --no-metrics and --log-level (or $CHAT_REPLAY_LOG_LEVEL), and rejects an unknown level", () => {
+    expect(parseCliOptions(["--no-metrics", "--log-level", "debug"], {})).toMatchObject({
+      metrics: false,
+      logLevel: "debug",
+    });
+    expect(parseCliOptions([], { CHAT_REPLAY_LOG_LEVEL: "warn" })).toMatchObject({ logLevel: "warn" });
+    expect(parseCliOptions([], {})).not.toHaveProperty("metrics");
+    expect(() => parseCliOptions(["--log-level", "loud"], {})).toThrow(/--log-level/);
+  });
+
+  it("exports spans over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set, naming the endpoint without credentials", async () => {
+    expect(await otlpTracingFromEnv({})).toBeNull();
+    const tracing = await otlpTracingFromEnv({
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://user:pass@127.0.0.1:9/otlp?key=secret",
+    });
+    expect(tracing?.label).toBe("http://127.0.0.1:9/otlp");
+    expect(tracing?.provider.getTracer("test").startSpan("probe").isRecording()).toBe(true);
+    await tracing?.shutdown();
+  });
+
   it("prints its URL once ready, serves the API, and exits cleanly on SIGTERM", async () => {
     const child = spawn(process.execPath, [bin, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
@@ -40,6 +61,12 @@ describe("chat-replay-server CLI", () => {
       body: "{}",
     });
     expect(created.status).toBe(201);
+    // Probes and metrics are on by default in the CLI.
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain("chat_replay_open_readers");
+    expect(metrics).toContain("chat_replay_process_cpu_seconds_total");
     child.kill("SIGTERM");
     const [code] = await once(child, "exit");
     expect(code).toBe(0);
