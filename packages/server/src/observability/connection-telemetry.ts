@@ -70,6 +70,13 @@ export class ConnectionTelemetry implements ReaderObserver {
   written(entries: readonly StoredEntry[]): void {
     // Entries appended before this connection began are replay, not lag; ids are `<ms>-<seq>`
     // with the store's append time (§4), so no clock is stored next to them.
+    const newest = entries.at(-1);
+    if (newest === undefined) return;
+    // A catch-up batch is all replay: one id parsed per batch, not one per entry.
+    if (appendedMs(newest.id) <= this.startedMs) {
+      this.replayed += entries.length;
+      return;
+    }
     let firstLive = 0;
     while (firstLive < entries.length && appendedMs(entries[firstLive]!.id) <= this.startedMs) firstLive++;
     this.replayed += firstLive;
