@@ -142,7 +142,9 @@ function report(
   fanoutEntries: number,
 ): RowResult {
   const off = samples.get("off")!;
-  const overhead = (on: number[], base: number[]) => median(on) / median(base) - 1;
+  // Paired per repetition (the three variants ran back to back), then the median: load that
+  // drifts over the run cancels out of each pair.
+  const overhead = (on: number[], base: number[]) => median(on.map((value, rep) => value / base[rep]!)) - 1;
   const pct = (value: number) => `${value >= 0 ? "+" : ""}${fmt(value * 100, 2)} %`;
   const lines: Line[] = [];
   const data: Record<string, unknown> = {
