@@ -1,4 +1,3 @@
-import { ChaosProxy } from "@chat-replay/test-fixture";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, type TestContext } from "vitest";
 import { type ChromiumSession, launchChromium } from "./chromium";
@@ -17,6 +16,7 @@ import {
   uninterruptedAnswer,
   waitForAnswerLength,
 } from "./demo-page";
+import { Tunnel } from "./tunnel";
 
 /**
  * Issue 14's proof in Chromium: a 20 s outage mid-turn, and no user action. The transport
@@ -34,7 +34,7 @@ const OUTAGE_MS = 20_000;
 const RECOVERY_TIMEOUT_MS = 10_000;
 
 const demoUrl = inject("demoUrl");
-let proxy: ChaosProxy;
+let proxy: Tunnel;
 /** The demo through the proxy: the page's only way to the server. */
 let proxiedUrl: string;
 let chromium: ChromiumSession;
@@ -42,8 +42,7 @@ let context: BrowserContext;
 const pages: Page[] = [];
 
 beforeAll(async () => {
-  const target = new URL(demoUrl);
-  proxy = new ChaosProxy({ host: target.hostname, port: Number(target.port) }, () => ({ kind: "pass" }));
+  proxy = new Tunnel(demoUrl);
   proxiedUrl = await proxy.listen();
   chromium = await launchChromium();
   context = chromium.context;

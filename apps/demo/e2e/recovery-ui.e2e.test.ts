@@ -1,6 +1,5 @@
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { ChaosProxy } from "@chat-replay/test-fixture";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { type ChromiumSession, launchChromium } from "./chromium";
@@ -17,6 +16,7 @@ import {
   statusOf,
   waitForAnswerLength,
 } from "./demo-page";
+import { Tunnel } from "./tunnel";
 
 /**
  * Issue 17, recovery you can see: the bubble says what the connection is doing (offline,
@@ -27,15 +27,14 @@ import {
 
 const README_SCREENSHOT = fileURLToPath(new URL("../../../docs/images/demo-recovery.png", import.meta.url));
 const demoUrl = inject("demoUrl");
-let proxy: ChaosProxy;
+let proxy: Tunnel;
 let proxiedUrl: string;
 let chromium: ChromiumSession;
 let context: BrowserContext;
 const pages: Page[] = [];
 
 beforeAll(async () => {
-  const target = new URL(demoUrl);
-  proxy = new ChaosProxy({ host: target.hostname, port: Number(target.port) }, () => ({ kind: "pass" }));
+  proxy = new Tunnel(demoUrl);
   proxiedUrl = await proxy.listen();
   chromium = await launchChromium();
   context = chromium.context;
