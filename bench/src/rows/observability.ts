@@ -13,6 +13,9 @@ interface Turn {
   firstId: string;
 }
 
+/** Replays of the finished turn per sample. */
+const REPLAYS = 4;
+
 const VARIANTS: readonly ObservabilityVariant[] = ["off", "noop", "memory"];
 const LABELS: Record<ObservabilityVariant, string> = {
   off: "off",
@@ -94,21 +97,28 @@ export async function observabilityRow(ctx: BenchContext): Promise<RowResult> {
     );
     // Warm-up of every instance, then interleaved repetitions: drift hits all variants alike.
     for (const { instance, port } of started) await fanout(ctx, instance, port, 10, 20, 5);
-    for (let rep = 0; rep < ctx.reps; rep++) {
+    // More repetitions than other rows: the differences sought are a few per cent.
+    const reps = ctx.quick ? ctx.reps : 11;
+    for (let rep = 0; rep < reps; rep++) {
       // The order rotates each repetition, so no variant always runs first (or after another).
       const order = started.map((_, index) => started[(index + rep) % started.length]!);
       for (const { variant, instance, port, finished } of order) {
-        ctx.progress(`row 10: repetition ${rep + 1}/${ctx.reps}, observability ${variant}`);
+        ctx.progress(`row 10: repetition ${rep + 1}/${reps}, observability ${variant}`);
         const into = samples.get(variant)!;
-        // Row 1's replay: every frame of a finished turn from a cursor at its first entry.
+        // Row 1's replay: every frame of a finished turn from a cursor at its first entry
+        // (REPLAYS of them per sample, so a sample is long enough to measure).
         const replayCpu = await cpuOf(instance);
-        const replay = open(port, `/api/sessions/${finished.sessionId}/stream`, {
-          headers: { ...headers, "last-event-id": `${finished.firstId}:0` },
-        });
-        await replay.response;
-        await replay.ended;
-        into.replayMs.push(replay.endedAt - replay.startedAt);
-        into.replayCpuMs.push((await cpuOf(instance)) - replayCpu);
+        let replayMs = 0;
+        for (let replay = 0; replay < REPLAYS; replay++) {
+          const handle = open(port, `/api/sessions/${finished.sessionId}/stream`, {
+            headers: { ...headers, "last-event-id": `${finished.firstId}:0` },
+          });
+          await handle.response;
+          await handle.ended;
+          replayMs += handle.endedAt - handle.startedAt;
+        }
+        into.replayMs.push(replayMs / REPLAYS);
+        into.replayCpuMs.push(((await cpuOf(instance)) - replayCpu) / REPLAYS);
         // Row 1's live turn: one append per event-loop turn to a reader at the head.
         const turn = await instance.call<Turn>("ours.createTurn", { entries: 1 });
         const live = open(port, `/api/sessions/${turn.sessionId}/stream`, { headers });
