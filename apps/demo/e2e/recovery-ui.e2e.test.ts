@@ -140,6 +140,31 @@ describe("recovery you can see, in Chromium", () => {
     expect(await page.getByRole("alert").count()).toBe(0);
   });
 
+  it("gave up, then nobody clicks: once the turn is over the answer is complete and nothing about the lost connection stays on screen", async () => {
+    const page = await newPage();
+    const sessionId = await openNewChat(page, `${proxiedUrl}/?retries=2`);
+    const pane = mainPane(page);
+    await sendPrompt(page, "Give up and let it finish [[words=200]] [[delay=20]]");
+    await waitForAnswerLength(pane, 100);
+    proxy.outage(true);
+    await expect.poll(() => notice(page).getAttribute("data-recovery"), { timeout: 20_000 }).toBe("gave-up");
+    // Waited for around the tunnel: another tab of this browser on the server's own port.
+    const direct = await newPage();
+    await direct.goto(demoUrl);
+    const final = await settledAnswer(direct, sessionId);
+    proxy.outage(false);
+    // The status poll sees the turn ended; the page adopts the stored answer by itself.
+    await expect.poll(() => answerText(assistantBubble(pane)), { timeout: 20_000 }).toBe(final.text);
+    await expect.poll(() => statusOf(pane)).toBe("idle");
+    await expect.poll(() => notice(page).count()).toBe(0);
+    expect(await page.getByRole("alert").count()).toBe(0);
+    expect(await page.locator('.phase-chip[data-phase="gave-up"]').count()).toBe(0);
+    // This tab did not receive the turn to its end live: nothing to compare, and no wait.
+    expect(await page.getByTestId("turn-check").getAttribute("data-verdict")).toBe("pending");
+    expect(await page.getByTestId("words-stored").textContent()).toBe("—");
+    await saveScreenshot(page, "recovery-gave-up-then-complete");
+  });
+
   it("Detach this tab leaves the turn running elsewhere and Re-attach follows it again; Stop for everyone ends it in every tab; focus never falls to <body>", async () => {
     const page = await newPage();
     const sessionId = await openNewChat(page, demoUrl);

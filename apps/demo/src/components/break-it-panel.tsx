@@ -17,6 +17,8 @@ export interface BreakItPanelProps {
   readonly liveWords: number;
   /** This tab's finished turn, received vs stored (`currentTurnCheck`); `null` counts live words. */
   readonly turnCheck: TurnCheck | null;
+  /** No turn runs and none is in flight here: without a check, there is nothing to wait for. */
+  readonly turnOver: boolean;
   readonly onPickScenario: (prompt: string) => void;
   readonly onAddDirective: (directive: string) => void;
   readonly onDrop: () => void;
@@ -102,13 +104,18 @@ export function BreakItPanel(props: BreakItPanelProps) {
           <strong>Detach this tab</strong> leaves it running, and Re-attach picks it up again.
         </li>
       </ol>
-      <TurnCheckView liveWords={props.liveWords} check={props.turnCheck} />
+      <TurnCheckView liveWords={props.liveWords} check={props.turnCheck} turnOver={props.turnOver} />
     </section>
   );
 }
 
-/** Words received vs stored: matching once the turn ends is the proof that nothing was lost. */
-function TurnCheckView({ liveWords, check }: { liveWords: number; check: TurnCheck | null }) {
+/**
+ * Words received vs stored: matching once the turn ends is the proof that nothing was lost.
+ * A turn this tab did not follow to its end live (detached, given up, streamed in another
+ * tab) has nothing to compare: its stored count stays a dash.
+ */
+function TurnCheckView(props: { liveWords: number; check: TurnCheck | null; turnOver: boolean }) {
+  const { liveWords, check, turnOver } = props;
   const verdict = turnVerdict(check);
   return (
     <div className="turn-check" data-testid="turn-check" data-verdict={verdict}>
@@ -117,7 +124,9 @@ function TurnCheckView({ liveWords, check }: { liveWords: number; check: TurnChe
         <dt>Words received</dt>
         <dd data-testid="words-received">{check?.received ?? liveWords}</dd>
         <dt>Words stored</dt>
-        <dd data-testid="words-stored">{check?.stored ?? "— (when the turn ends)"}</dd>
+        <dd data-testid="words-stored">
+          {check ? (check.stored ?? "checking…") : turnOver ? "—" : "— (when the turn ends)"}
+        </dd>
       </dl>
       <p aria-live="polite" className="turn-check-verdict">
         {verdict === "match" && "✓ Match: every stored word arrived here exactly once."}

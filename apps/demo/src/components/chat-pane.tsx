@@ -43,7 +43,7 @@ export function ChatPane(props: ChatPaneProps) {
   // transcript when there is none), never to <body>.
   const refocus = () => inputRef?.current?.focus();
   const recovery = recoveryOf({
-    phase: chat.connection.phase,
+    phase: demoChat.connection.phase,
     attempts: demoChat.recovery.attempts,
     lostConnection: demoChat.lostConnection,
     detached: demoChat.detached,
@@ -56,7 +56,7 @@ export function ChatPane(props: ChatPaneProps) {
     <RecoveryNotice
       recovery={recovery}
       words={answerWords(lastAssistant)}
-      position={describeEventId(chat.connection.lastEventId)}
+      position={describeEventId(demoChat.connection.lastEventId)}
       onResume={() => {
         refocus();
         void demoChat.reattach();
@@ -85,7 +85,7 @@ export function ChatPane(props: ChatPaneProps) {
         headingId={headingId}
         title={props.title}
         status={status}
-        phase={chat.connection.phase}
+        phase={demoChat.connection.phase}
         actions={props.headerActions}
       />
       <MessageList

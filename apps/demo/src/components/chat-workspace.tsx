@@ -79,6 +79,7 @@ export function ChatWorkspace(props: ChatWorkspaceProps) {
     </button>
   );
   const lastAssistant = demoChat.chat.messages.findLast((message) => message.role === "assistant");
+  const turnOver = !demoChat.busy && !demoChat.turnActive;
   return (
     <div
       className="workspace"
@@ -126,14 +127,11 @@ export function ChatWorkspace(props: ChatWorkspaceProps) {
           </div>
           <BreakItPanel
             sendDisabled={demoChat.busy || demoChat.turnActive}
-            canDrop={demoChat.openStreams > 0 && demoChat.chat.connection.phase === "streaming"}
+            canDrop={demoChat.openStreams > 0 && demoChat.connection.phase === "streaming"}
             playingOffline={demoChat.playingOffline}
             liveWords={answerWords(lastAssistant)}
-            turnCheck={currentTurnCheck(
-              demoChat.turnCheck,
-              lastAssistant?.id,
-              !demoChat.busy && !demoChat.turnActive,
-            )}
+            turnCheck={currentTurnCheck(demoChat.turnCheck, lastAssistant?.id, turnOver)}
+            turnOver={turnOver}
             onPickScenario={(prompt) => {
               // The chips disable while the turn runs; on phones the drawer makes way for it.
               setToolsOpen(false);
@@ -151,7 +149,7 @@ export function ChatWorkspace(props: ChatWorkspaceProps) {
             onShare={() => setShareRequests((count) => count + 1)}
           />
           <ConnectionPanel
-            connection={demoChat.chat.connection}
+            connection={demoChat.connection}
             recovery={demoChat.recovery}
             observerOpen={observerOpen}
             onToggleObserver={() => setObserverOpen((open) => !open)}

@@ -27,12 +27,12 @@ export function ObserverPane({ sessionId, fetch, reconnect, onClose }: ObserverP
       <ChatPane demoChat={demoChat} title="Observer" variant="observer" />
       <details className="panel observer-connection">
         <summary>Observer connection</summary>
-        <ConnectionStats connection={demoChat.chat.connection} recovery={demoChat.recovery} />
+        <ConnectionStats connection={demoChat.connection} recovery={demoChat.recovery} />
         <div className="button-row">
           <button
             type="button"
             className="button"
-            disabled={demoChat.openStreams === 0 || demoChat.chat.connection.phase !== "streaming"}
+            disabled={demoChat.openStreams === 0 || demoChat.connection.phase !== "streaming"}
             onClick={() => demoChat.demoFetch.dropConnection()}
           >
             Drop observer connection

@@ -7,10 +7,11 @@ import {
   type UseVercelChatResult,
   useVercelChat,
 } from "@chat-replay/react";
-import { useCallback, useEffect, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { createDemoFetch, type DemoFetch } from "../lib/demo-fetch";
 import { FrameLog } from "../lib/frame-log";
 import { answerWords } from "../lib/message-parts";
+import { shownPhase } from "../lib/recovery";
 import { type RecoveryState, RecoveryTracker } from "../lib/recovery-tracker";
 import type { TurnCheck } from "../lib/turn-check";
 
@@ -28,6 +29,8 @@ export interface UseDemoChatOptions {
 /** One chat of the demo: `useVercelChat` plus the demo's network controls and actions. */
 export interface DemoChat {
   readonly chat: UseVercelChatResult;
+  /** The transport's connection state as the demo shows it (`shownPhase`: a give-up that is over reads idle). */
+  readonly connection: UseVercelChatResult["connection"];
   readonly demoFetch: DemoFetch;
   readonly frameLog: FrameLog;
   /** SSE bodies open right now (the "Drop connection now" button needs one). */
@@ -168,8 +171,15 @@ export function useDemoChat(options: UseDemoChatOptions): DemoChat {
   }, [session, fail]);
 
   const chatError = chat.status === "error" ? chat.error : undefined;
+  const lostConnection = isConnectionError(chatError);
+  const phase = shownPhase(chat.connection.phase, { lostConnection, turnActive });
+  const connection = useMemo(
+    () => (phase === chat.connection.phase ? chat.connection : { ...chat.connection, phase }),
+    [chat.connection, phase],
+  );
   return {
     chat,
+    connection,
     demoFetch,
     frameLog,
     openStreams,
@@ -177,7 +187,7 @@ export function useDemoChat(options: UseDemoChatOptions): DemoChat {
     busy,
     turnActive,
     recovery,
-    lostConnection: isConnectionError(chatError),
+    lostConnection,
     detached,
     // A turn's own failure is in its bubble (the error text ends the answer), and a lost
     // connection in the recovery notice: only refused requests are alerts.

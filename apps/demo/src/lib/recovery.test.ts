@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { recoveryOf } from "./recovery";
+import { recoveryOf, shownPhase } from "./recovery";
 
 const base = {
   phase: "streaming",
@@ -36,5 +36,19 @@ describe("recoveryOf", () => {
   it("shows a detach only while the turn it left is still active", () => {
     expect(recoveryOf({ ...base, phase: "idle", detached: true })).toEqual({ kind: "detached" });
     expect(recoveryOf({ ...base, phase: "idle", detached: true, turnActive: false })).toBeNull();
+  });
+});
+
+describe("shownPhase", () => {
+  it("keeps every phase while the turn runs or the lost connection's error stands", () => {
+    expect(shownPhase("gave-up", { lostConnection: true, turnActive: true })).toBe("gave-up");
+    expect(shownPhase("gave-up", { lostConnection: true, turnActive: false })).toBe("gave-up");
+    // Given up before the error reached the chat: still news while the turn runs.
+    expect(shownPhase("gave-up", { lostConnection: false, turnActive: true })).toBe("gave-up");
+    expect(shownPhase("offline", { lostConnection: false, turnActive: false })).toBe("offline");
+  });
+
+  it("shows idle once a give-up is over: the turn ended and the answer was adopted", () => {
+    expect(shownPhase("gave-up", { lostConnection: false, turnActive: false })).toBe("idle");
   });
 });

@@ -22,3 +22,15 @@ export function recoveryOf(input: {
   if (input.lostConnection) return { kind: "gave-up", attempts: input.attempts };
   return null;
 }
+
+/**
+ * The connection phase to show. A give-up is over once the turn ended and its error went
+ * (the page adopted the stored answer): the chat is idle then, not "gave up" next to Idle.
+ * @example shownPhase("gave-up", { lostConnection: false, turnActive: false }) // "idle"
+ */
+export function shownPhase(
+  phase: ConnectionState["phase"],
+  input: { readonly lostConnection: boolean; readonly turnActive: boolean },
+): ConnectionState["phase"] {
+  return phase === "gave-up" && !input.lostConnection && !input.turnActive ? "idle" : phase;
+}
