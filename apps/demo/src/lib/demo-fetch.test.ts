@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { chunkType, createDemoFetch } from "./demo-fetch";
 import type { FrameRecord } from "./frame-log";
 
@@ -64,6 +64,23 @@ describe("createDemoFetch", () => {
     expect(demo.isOffline()).toBe(false);
     expect(changes).toEqual([false, true]);
     expect((await demo.fetch("/api/sessions/s/stream")).ok).toBe(true);
+  });
+
+  it("comes back online by itself when the offline play's time is up ('Go offline for 20 s')", () => {
+    vi.useFakeTimers();
+    try {
+      const demo = createDemoFetch({ fetch: openSseFetch("").fetch });
+      const changes: boolean[] = [];
+      demo.connectivity.subscribe(() => changes.push(demo.connectivity.isOnline()));
+      demo.goOffline(20_000);
+      vi.advanceTimersByTime(19_999);
+      expect(demo.isOffline()).toBe(true);
+      vi.advanceTimersByTime(1);
+      expect(demo.isOffline()).toBe(false);
+      expect(changes).toEqual([false, true]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("passes non-SSE responses through untouched", async () => {
