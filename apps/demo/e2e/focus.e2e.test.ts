@@ -56,8 +56,9 @@ describe("focus after every action, in Chromium", () => {
     await expect.poll(() => statusOf(pane)).toBe("stopped");
     expect(await focused(page), "after Stop for everyone").toBe("textarea:");
 
-    // A turn long enough for everything below (about 30 s), sent by Enter.
-    await sendPrompt(page, "Break me gently [[words=1500]] [[delay=20]]");
+    // A turn that outlasts everything below with room to spare (about 60 s; stopped at the
+    // end), sent by Enter.
+    await sendPrompt(page, "Break me gently [[words=3000]] [[delay=20]]");
     await waitForAnswerLength(pane, 40);
     await pane.getByRole("button", { name: "Detach this tab" }).click();
     await pane.locator('.recovery-notice[data-recovery="detached"]').waitFor();
