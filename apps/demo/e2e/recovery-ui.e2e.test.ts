@@ -69,7 +69,7 @@ describe("recovery you can see, in Chromium", () => {
     const page = await newPage();
     const sessionId = await openNewChat(page, demoUrl);
     await expectAccessible(page, "idle");
-    await sendPrompt(page, "Go offline while I talk [[words=220]] [[delay=25]]");
+    await sendPrompt(page, "Go offline while I talk [[words=400]] [[delay=25]]");
     const pane = mainPane(page);
     await waitForAnswerLength(pane, 120);
     await expectAccessible(page, "streaming");
@@ -97,8 +97,8 @@ describe("recovery you can see, in Chromium", () => {
     await expect.poll(() => answerText(assistantBubble(pane))).toBe(final.text);
     const check = page.getByTestId("turn-check");
     await expect.poll(() => check.getAttribute("data-verdict"), { timeout: 15_000 }).toBe("match");
-    expect(await page.getByTestId("words-received").textContent()).toBe("220");
-    expect(await page.getByTestId("words-stored").textContent()).toBe("220");
+    expect(await page.getByTestId("words-received").textContent()).toBe("400");
+    expect(await page.getByTestId("words-stored").textContent()).toBe("400");
     // Nothing about the outage is left on screen once the answer is complete.
     expect(await page.getByRole("alert").count()).toBe(0);
     await expect.poll(() => statusOf(pane)).toBe("idle");
@@ -120,7 +120,7 @@ describe("recovery you can see, in Chromium", () => {
     await page.goto(`${proxiedUrl}/?retries=2`);
     const sessionId = await openNewChat(page, `${proxiedUrl}/?retries=2`);
     const pane = mainPane(page);
-    await sendPrompt(page, "Give up, then retry [[words=300]] [[delay=25]]");
+    await sendPrompt(page, "Give up, then retry [[words=600]] [[delay=25]]");
     await waitForAnswerLength(pane, 100);
     proxy.outage(true);
     await expect.poll(() => notice(page).getAttribute("data-recovery"), { timeout: 20_000 }).toBe("gave-up");
@@ -135,7 +135,7 @@ describe("recovery you can see, in Chromium", () => {
     await expect.poll(() => panelNumber(page, "reconnects"), { timeout: 15_000 }).toBe(1);
     const final = await settledAnswer(page, sessionId);
     await expect.poll(() => answerText(assistantBubble(pane)), { timeout: 15_000 }).toBe(final.text);
-    expect(final.text.split(" ")).toHaveLength(300);
+    expect(final.text.split(" ")).toHaveLength(600);
     await expect.poll(() => notice(page).count()).toBe(0);
     expect(await page.getByRole("alert").count()).toBe(0);
   });
@@ -170,7 +170,7 @@ describe("recovery you can see, in Chromium", () => {
     const sessionId = await openNewChat(page, demoUrl);
     const other = await newPage();
     await other.goto(`${demoUrl}/#/session/${sessionId}`);
-    await sendPrompt(page, "Detach and stop [[words=600]] [[delay=25]]");
+    await sendPrompt(page, "Detach and stop [[words=1000]] [[delay=25]]");
     const pane = mainPane(page);
     await waitForAnswerLength(pane, 80);
     await waitForAnswerLength(mainPane(other), 80);

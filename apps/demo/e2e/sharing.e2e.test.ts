@@ -45,7 +45,7 @@ describe("sharing a chat with another device, in Chromium", () => {
   it("a share link opens the chat read-only and live in another browser; without it the other browser hears whose chat it is", async () => {
     const page = await newPage(owner);
     const sessionId = await openNewChat(page, demoUrl);
-    await sendPrompt(page, "Watch me on your phone [[words=300]] [[delay=20]]");
+    await sendPrompt(page, "Watch me on your phone [[words=600]] [[delay=20]]");
     await waitForAnswerLength(mainPane(page), 60);
 
     await page.getByRole("button", { name: "Open on another device" }).click();
