@@ -6,6 +6,8 @@ import { defineConfig } from "tsdown";
 export default defineConfig({
   entry: ["src/index.ts"],
   format: ["esm", "cjs"],
+  // CommonJS is shipped on purpose (apps that still require() us): no "prefer ESM" notice.
+  checks: { legacyCjs: false },
   fixedExtension: true,
   dts: { sourcemap: true },
   sourcemap: true,

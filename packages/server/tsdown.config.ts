@@ -15,6 +15,8 @@ export default defineConfig({
     "src/bin.ts",
   ],
   format: ["esm", "cjs"],
+  // CommonJS is shipped on purpose (apps that still require() us): no "prefer ESM" notice.
+  checks: { legacyCjs: false },
   fixedExtension: true,
   dts: { sourcemap: true },
   sourcemap: true,
