@@ -70,16 +70,23 @@ export class ChaosProxy {
       return;
     }
     const index = this.connections++;
+    // Tracked from the accept: a connection opened before an outage (browsers keep spare
+    // ones) is reset by it too, and one whose first request arrives during it is refused.
+    this.sockets.add(client);
+    client.on("close", () => this.sockets.delete(client));
+    client.on("error", () => {});
     client.once("data", (first: Buffer) => {
       client.pause();
+      if (this.down) {
+        this.refused++;
+        client.resetAndDestroy();
+        return;
+      }
       this.route(client, this.planFor(index, first.subarray(0, 5).toString() === "POST "), first);
     });
   }
 
   private route(client: Socket, plan: ConnectionPlan, first: Buffer): void {
-    this.sockets.add(client);
-    client.on("close", () => this.sockets.delete(client));
-    client.on("error", () => {});
     if (plan.kind === "refuse") {
       client.resetAndDestroy();
       return;
