@@ -1,20 +1,32 @@
 // `pnpm demo`: serves the built demo (apps/demo/dist) and the replay backend on one port.
-// Runs with Node's TypeScript type stripping: `node server/serve.ts [--port N] [--host HOST]`.
+// Runs with Node's TypeScript type stripping: `node server/serve.ts [--port N] [--host HOST]
+// [--redis-url URL] [--database-url URL]`. Without the last two everything is in memory.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import type { ReplayServerOptions } from "@chat-replay/server";
+import { connectPostgres, createPostgresHistory, migratePostgres } from "@chat-replay/server/postgres";
+import { createRedisStores } from "@chat-replay/server/redis";
 import { startDemoServer } from "./demo-server.ts";
 
 const DEFAULT_PORT = 5173;
 const PORTS_TO_TRY = 20;
-const USAGE = `Usage: node server/serve.ts [--port N] [--host HOST]
+const USAGE = `Usage: node server/serve.ts [--port N] [--host HOST] [--redis-url URL] [--database-url URL]
 
-  --port N      port to listen on (0 = ephemeral; default 5173 or the first free one after it, or $PORT)
-  --host HOST   interface to bind (default 127.0.0.1)`;
+  --port N             port to listen on (0 = ephemeral; default 5173 or the first free one after it, or $PORT)
+  --host HOST          interface to bind (default 127.0.0.1)
+  --redis-url URL      live state (turn buffers, snapshots, claims) in Redis, keys under chat-replay-demo:
+  --database-url URL   sessions and history in Postgres (the demo applies the migrations itself)`;
 
 const staticDir = fileURLToPath(new URL("../dist", import.meta.url));
 const { values } = parseArgs({
-  options: { port: { type: "string" }, host: { type: "string" }, help: { type: "boolean", short: "h" } },
+  options: {
+    port: { type: "string" },
+    host: { type: "string" },
+    "redis-url": { type: "string" },
+    "database-url": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  },
 });
 if (values.help) {
   console.log(USAGE);
@@ -33,6 +45,7 @@ if (!existsSync(`${staticDir}/index.html`)) {
 
 const server = await startDemoServer({
   port,
+  replay: await storesOf(values["redis-url"], values["database-url"]),
   // Only the default port slides to the next free one; an explicit port is a promise.
   portAttempts: rawPort === undefined ? PORTS_TO_TRY : 1,
   host: values.host ?? "127.0.0.1",
@@ -49,3 +62,42 @@ const stop = async (signal: string) => {
 };
 process.once("SIGINT", () => void stop("SIGINT"));
 process.once("SIGTERM", () => void stop("SIGTERM"));
+
+/**
+ * The optional production-like setup (issue 19): Redis for what is live, Postgres for
+ * sessions and history. The demo migrates the database itself (a server would run
+ * `chat-replay-server migrate` once); failures exit with the reason, never the URL.
+ */
+async function storesOf(
+  redisUrl: string | undefined,
+  databaseUrl: string | undefined,
+): Promise<Partial<ReplayServerOptions>> {
+  const stores: { -readonly [K in keyof ReplayServerOptions]?: ReplayServerOptions[K] } = {};
+  const redis =
+    redisUrl === undefined ? null : createRedisStores({ url: redisUrl, keyPrefix: "chat-replay-demo" });
+  if (redis) {
+    if (!(await redis.whenAvailable(5_000))) {
+      console.error(`Redis at ${redis.label} did not answer within 5 s.`);
+      process.exit(1);
+    }
+    stores.streamStore = redis.streamStore;
+    stores.sessionStore = redis.sessionStore;
+    stores.keyPrefix = redis.keyPrefix;
+    console.log(`live state in Redis at ${redis.label}`);
+  }
+  if (databaseUrl !== undefined) {
+    try {
+      const sql = connectPostgres(databaseUrl, 1);
+      await migratePostgres(sql).finally(() => sql.end({ timeout: 1 }));
+      stores.sessionStore = await createPostgresHistory({
+        url: databaseUrl,
+        ...(redis ? { live: redis.sessionStore } : {}),
+      });
+      console.log("sessions and history in Postgres");
+    } catch (error) {
+      console.error(`Postgres: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    }
+  }
+  return stores;
+}
