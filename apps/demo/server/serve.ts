@@ -1,6 +1,6 @@
 // `pnpm demo`: serves the built demo (apps/demo/dist) and the replay backend on one port.
 // Runs with Node's TypeScript type stripping: `node server/serve.ts [--port N] [--host HOST]
-// [--redis-url URL] [--database-url URL]`. Without the last two everything is in memory.
+// [--redis-url URL] [--database-url URL] [--secret S]`. Without them everything is in memory.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -11,12 +11,14 @@ import { startDemoServer } from "./demo-server.ts";
 
 const DEFAULT_PORT = 5173;
 const PORTS_TO_TRY = 20;
-const USAGE = `Usage: node server/serve.ts [--port N] [--host HOST] [--redis-url URL] [--database-url URL]
+const USAGE = `Usage: node server/serve.ts [--port N] [--host HOST] [--redis-url URL] [--database-url URL] [--secret S]
 
   --port N             port to listen on (0 = ephemeral; default 5173 or the first free one after it, or $PORT)
   --host HOST          interface to bind (default 127.0.0.1)
   --redis-url URL      live state (turn buffers, snapshots, claims) in Redis, keys under chat-replay-demo:
-  --database-url URL   sessions and history in Postgres (the demo applies the migrations itself)`;
+  --database-url URL   sessions and history in Postgres (the demo applies the migrations itself)
+  --secret S           signs the owner cookie (default $CHAT_REPLAY_SECRET, else random per start:
+                       give one with --database-url, or a restarted demo cannot prove you own your chats)`;
 
 const staticDir = fileURLToPath(new URL("../dist", import.meta.url));
 const { values } = parseArgs({
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     host: { type: "string" },
     "redis-url": { type: "string" },
     "database-url": { type: "string" },
+    secret: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -45,7 +48,12 @@ if (!existsSync(`${staticDir}/index.html`)) {
 
 const server = await startDemoServer({
   port,
-  replay: await storesOf(values["redis-url"], values["database-url"]),
+  replay: {
+    ...(await storesOf(values["redis-url"], values["database-url"])),
+    ...((values.secret ?? process.env.CHAT_REPLAY_SECRET)
+      ? { secret: values.secret ?? process.env.CHAT_REPLAY_SECRET }
+      : {}),
+  },
   // Only the default port slides to the next free one; an explicit port is a promise.
   portAttempts: rawPort === undefined ? PORTS_TO_TRY : 1,
   host: values.host ?? "127.0.0.1",
