@@ -24,6 +24,9 @@ interface Waiter {
  * O(1) per entry, never a copy of the window per read).
  */
 export const RECENT_LIMIT = 4096;
+/** Entries one read of a shared tail takes at most. */
+const TAIL_BATCH = 512;
+
 /**
  * How long a tail outlives its last waiter. Under load every reader of a busy buffer can be
  * writing to its socket at the same moment; a tail dropped then would forget its recent
@@ -70,19 +73,24 @@ class Tail {
           if (compareEntryIds(waiter.after, newest) < 0) waiter.resolve({ kind: "behind" });
         }
       }
+      // At the head (a short read, or the newest id just looked up), the next read waits first.
+      let atHead = true;
       while (this.waiters.size > 0 && !this.stopSignal.aborted) {
         const after = this.lastId;
         let entries: StoredEntry[];
         try {
           entries = await this.store.read(this.key, after, {
-            count: 512,
+            count: TAIL_BATCH,
             block: this.blockMs,
             signal: this.stopSignal,
+            waitFirst: atHead,
           });
         } catch (error) {
+          atHead = false;
           this.settleAll({ kind: "error", error });
           continue;
         }
+        atHead = entries.length < TAIL_BATCH;
         if (entries.length === 0) continue;
         this.lastId = entries.at(-1)!.id;
         // Contiguous with what is kept: this read started right after the newest kept entry.

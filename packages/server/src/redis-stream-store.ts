@@ -324,8 +324,16 @@ export class RedisStreamStore implements StreamStore {
     const block = options.block ?? 0;
     const from = redisIdBound(after, "after");
     if (from === null) return []; // after every possible id: nothing can ever follow
-    const immediate = await this.readNow(key, from, count);
-    if (immediate.length > 0 || block <= 0 || options.signal?.aborted) return immediate;
+    // `XREAD BLOCK` after an explicit id returns at once when entries are there, so a caller
+    // at the head can go straight to it. Not on a cluster: there the wait is a subscription,
+    // and the read before it is what catches an append published before it subscribed.
+    const skipImmediate = options.waitFirst === true && block > 0 && !this.notify;
+    if (!skipImmediate) {
+      const immediate = await this.readNow(key, from, count);
+      if (immediate.length > 0 || block <= 0 || options.signal?.aborted) return immediate;
+    } else if (options.signal?.aborted) {
+      return [];
+    }
     return this.reader.wait(key, from, { count, timeoutMs: block, signal: options.signal });
   }
 

@@ -14,6 +14,11 @@ export interface StreamReadOptions {
   readonly block?: number;
   /** Stops waiting early; the read then returns what it has (usually nothing). */
   readonly signal?: AbortSignal;
+  /**
+   * The caller just read up to the head and expects nothing yet: a store whose blocking wait
+   * returns what is already there may skip its immediate read (one command per entry less).
+   */
+  readonly waitFirst?: boolean;
 }
 
 /** A fold state kept with a buffer: the adapter state after entry `entryId` (§4). */
