@@ -28,6 +28,15 @@ export const RECENT_LIMIT = 4096;
 const TAIL_BATCH = 512;
 
 /**
+ * How long a tail keeps reading after its last reader was served. Readers come back a
+ * moment later (after writing to their sockets); meanwhile the tail stays in the store's
+ * blocking read and keeps what arrives in its recent window, so a returning reader is served
+ * from memory and the shared blocking read is not interrupted to add the buffer again (on
+ * Redis a `CLIENT UNBLOCK` and a new `XREAD` per entry when several buffers are live).
+ */
+const FOLLOW_MS = 2_000;
+
+/**
  * How long a tail outlives its last waiter. Under load every reader of a busy buffer can be
  * writing to its socket at the same moment; a tail dropped then would forget its recent
  * entries and send every returning reader to the store on its own (the cost per entry would
@@ -54,13 +63,22 @@ class Tail {
   /** Encoded folds of entries in `recent`, by id (encode once, write many); cut with it. */
   readonly encoded = new Map<string, EncodedEntry>();
 
+  /** When a reader was last served or started waiting (the tail follows FOLLOW_MS after). */
+  servedAt = Number.NEGATIVE_INFINITY;
+
   constructor(
     private readonly store: StreamStore,
     private readonly key: string,
     private readonly blockMs: number,
     private readonly onIdle: () => void,
     private readonly stopSignal: AbortSignal,
+    private readonly now: () => number,
   ) {}
+
+  /** Whether the loop goes on: readers wait, or one was served a moment ago. */
+  private following(): boolean {
+    return this.waiters.size > 0 || this.now() - this.servedAt < FOLLOW_MS;
+  }
 
   async run(): Promise<void> {
     this.running = true;
@@ -75,7 +93,7 @@ class Tail {
       }
       // At the head (a short read, or the newest id just looked up), the next read waits first.
       let atHead = true;
-      while (this.waiters.size > 0 && !this.stopSignal.aborted) {
+      while (this.following() && !this.stopSignal.aborted) {
         const after = this.lastId;
         let entries: StoredEntry[];
         try {
@@ -87,6 +105,8 @@ class Tail {
           });
         } catch (error) {
           atHead = false;
+          // A failing store ends the follow: only waiting readers (who retry) read again.
+          this.servedAt = Number.NEGATIVE_INFINITY;
           this.settleAll({ kind: "error", error });
           continue;
         }
@@ -114,6 +134,7 @@ class Tail {
           const fresh = entries.filter((stored) => compareEntryIds(stored.id, waiter.after) > 0);
           if (fresh.length > 0) {
             this.waiters.delete(waiter);
+            this.servedAt = this.now();
             waiter.resolve({ kind: "entries", entries: fresh });
           }
         }
@@ -192,10 +213,11 @@ export class BufferHub {
   waitForEntries(key: string, after: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
     let tail = this.tails.get(key);
     if (!tail) {
-      tail = new Tail(this.store, key, this.blockMs, () => this.release(key), this.stop.signal);
+      tail = new Tail(this.store, key, this.blockMs, () => this.release(key), this.stop.signal, this.now);
       this.tails.set(key, tail);
     }
     tail.idleSince = null;
+    tail.servedAt = this.now();
     if (tail.lastId !== null && compareEntryIds(after, tail.lastId) < 0) {
       // Served from memory only if the kept entries reach back to `after` (no gap).
       const recent = tail.recentAfter(after);

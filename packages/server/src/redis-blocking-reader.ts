@@ -130,7 +130,12 @@ export class RedisBlockingReader {
       try {
         const { request, reply } = await this.blockOnce();
         failures = 0;
-        this.deliver(request, reply);
+        if (this.deliver(request, reply)) {
+          // Readers handed entries wait again within this turn of the event loop (their
+          // continuations are microtasks): let them, so the next XREAD names their keys
+          // instead of being interrupted (CLIENT UNBLOCK and a new XREAD) for each of them.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
       } catch (error) {
         if (this.closed) break;
         this.failAll(error instanceof Error ? error : new Error(String(error)));
@@ -176,8 +181,9 @@ export class RedisBlockingReader {
     }
   }
 
-  /** Hands each covered waiter the entries after its own position. */
-  private deliver(request: InFlight, reply: unknown): void {
+  /** Hands each covered waiter the entries after its own position; true if any got some. */
+  private deliver(request: InFlight, reply: unknown): boolean {
+    let delivered = false;
     for (const [key, raw] of streamsOf(reply)) {
       const requested = request.afters.get(key);
       const set = this.waiters.get(key);
@@ -187,9 +193,13 @@ export class RedisBlockingReader {
         // A waiter that joined at an older position than this XREAD read from waits for the next one.
         if (compareEntryIds(waiter.after, requested) < 0) continue;
         const fresh = entries.filter((stored) => compareEntryIds(stored.id, waiter.after) > 0);
-        if (fresh.length > 0) waiter.settle(fresh.slice(0, waiter.count));
+        if (fresh.length > 0) {
+          delivered = true;
+          waiter.settle(fresh.slice(0, waiter.count));
+        }
       }
     }
+    return delivered;
   }
 
   private failAll(error: Error): void {
