@@ -28,11 +28,14 @@ export const RECENT_LIMIT = 4096;
 const TAIL_BATCH = 512;
 
 /**
- * How long a tail keeps reading after its last reader was served. Readers come back a
- * moment later (after writing to their sockets); meanwhile the tail stays in the store's
- * blocking read and keeps what arrives in its recent window, so a returning reader is served
- * from memory and the shared blocking read is not interrupted to add the buffer again (on
- * Redis a `CLIENT UNBLOCK` and a new `XREAD` per entry when several buffers are live).
+ * How long a tail keeps reading after its last reader was served, on stores whose buffers
+ * share one blocking read (`sharesBlockingReads`). Readers come back a moment later (after
+ * writing to their sockets); meanwhile the tail stays in the store's blocking read and keeps
+ * what arrives in its recent window, so a returning reader is served from memory and the
+ * shared blocking read is not interrupted to add the buffer again (on Redis a
+ * `CLIENT UNBLOCK` and a new `XREAD` per entry when several buffers are live). Elsewhere a
+ * tail stops with its last waiter, so entries arriving while readers are away are read in
+ * one batch when they return (write coalescing), not one by one.
  */
 const FOLLOW_MS = 2_000;
 
@@ -73,11 +76,12 @@ class Tail {
     private readonly onIdle: () => void,
     private readonly stopSignal: AbortSignal,
     private readonly now: () => number,
+    private readonly followMs: number,
   ) {}
 
-  /** Whether the loop goes on: readers wait, or one was served a moment ago. */
+  /** Whether the loop goes on: readers wait, or (on a shared blocking read) one was served a moment ago. */
   private following(): boolean {
-    return this.waiters.size > 0 || this.now() - this.servedAt < FOLLOW_MS;
+    return this.waiters.size > 0 || this.now() - this.servedAt < this.followMs;
   }
 
   async run(): Promise<void> {
@@ -213,7 +217,15 @@ export class BufferHub {
   waitForEntries(key: string, after: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
     let tail = this.tails.get(key);
     if (!tail) {
-      tail = new Tail(this.store, key, this.blockMs, () => this.release(key), this.stop.signal, this.now);
+      tail = new Tail(
+        this.store,
+        key,
+        this.blockMs,
+        () => this.release(key),
+        this.stop.signal,
+        this.now,
+        this.store.sharesBlockingReads ? FOLLOW_MS : 0,
+      );
       this.tails.set(key, tail);
     }
     tail.idleSince = null;

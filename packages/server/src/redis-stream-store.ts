@@ -281,6 +281,11 @@ export class RedisStreamStore implements StreamStore {
     this.now = options.now ?? Date.now;
   }
 
+  /** One `XREAD BLOCK` serves every waited-on buffer (not on a cluster, which subscribes per buffer). */
+  get sharesBlockingReads(): boolean {
+    return !this.notify;
+  }
+
   /** Whether both connections are up (for health checks). */
   get available(): boolean {
     return this.command.ready && this.waiting.ready;

@@ -47,6 +47,12 @@ export interface SnapshotWrite {
  * Implementations: `MemoryStreamStore` (default) and `RedisStreamStore`.
  */
 export interface StreamStore {
+  /**
+   * Optional: reads of different buffers share one blocking command (Redis `XREAD BLOCK` over
+   * many keys), which a reader coming back to a buffer would interrupt. The hub then keeps a
+   * buffer's tail following it a moment after serving its readers.
+   */
+  readonly sharesBlockingReads?: boolean;
   /** Entries a buffer keeps at least once it is trimmed (§4); trims wait for a checkpoint. */
   readonly maxLength: number;
   /** Appends an entry and returns its id; creates the buffer (without TTL) if missing. */
