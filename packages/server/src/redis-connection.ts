@@ -80,9 +80,12 @@ export class RedisConnection {
           : `${target.options.host ?? "127.0.0.1"}:${target.options.port ?? 6379}`;
     }
     this.everReady = this.client.status === "ready";
-    this.client.on("ready", () => this.onReady());
+    this.client.on("ready", this.readyListener);
     if (this.owned) this.watch();
   }
+
+  /** Kept so `close()` can remove it from a shared client (stores come and go on one client). */
+  private readonly readyListener = (): void => this.onReady();
 
   /** Logs loss and recovery of an owned connection (and keeps ioredis from reporting unhandled errors). */
   private watch(): void {
@@ -190,6 +193,7 @@ export class RedisConnection {
   async close(immediate = false): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.client.off("ready", this.readyListener);
     if (!this.owned) return;
     if (immediate || this.client.status !== "ready") {
       this.client.disconnect();
