@@ -115,7 +115,13 @@ class Tail {
           continue;
         }
         atHead = entries.length < TAIL_BATCH;
-        if (entries.length === 0) continue;
+        if (entries.length === 0) {
+          // A blocking read comes back empty after its block time, or at once from a store
+          // that is closed or failing fast: yield to timers either way, so waiters can time
+          // out and the loop can never spin on settled promises alone.
+          await new Promise<void>((resolve) => setTimeout(resolve, 0));
+          continue;
+        }
         this.lastId = entries.at(-1)!.id;
         // Contiguous with what is kept: this read started right after the newest kept entry.
         const contiguous = this.recentFrom !== null && (this.recent.at(-1)?.id ?? this.recentFrom) === after;
