@@ -1,7 +1,7 @@
 import { compareEntryIds, type StoredEntry } from "@chat-replay/protocol";
 import type { BufferHub } from "../buffer-hub";
 import type { StreamStore } from "../stream-store";
-import { ReaderGaveUp } from "./retry-transient";
+import { delay, ReaderGaveUp } from "./retry-transient";
 
 /** Entries a reader that is behind reads from the store at once. */
 const BATCH = 1024;
@@ -57,16 +57,7 @@ export class EntrySource {
    */
   private async pause(signal: AbortSignal): Promise<void> {
     const wait = this.handedAt + this.hub.coalesceMs - this.hub.now();
-    if (wait <= 0 || signal.aborted) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, wait);
-      signal.addEventListener("abort", done, { once: true });
-    });
+    if (wait > 0) await delay(wait, signal);
   }
 
   private async read(idleMs: number, signal: AbortSignal): Promise<StoredEntry[] | "idle"> {
