@@ -3,10 +3,7 @@
 // two instances (delay; Redis commands, CPU and memory per entry summed over every master;
 // connections) and resume latency (written by A, resumed on B) at the end of a 10,000-entry
 // turn. The capacity model in docs/architecture.md is computed from these numbers.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { createServer } from "node:net";
-import { OwnRedisCluster } from "@chat-replay/test-fixture/redis-cluster";
+import { OwnRedis, OwnRedisCluster } from "@chat-replay/test-fixture/redis-cluster";
 import {
   authHeaders,
   type BenchContext,
@@ -133,51 +130,14 @@ async function measure(
   };
 }
 
-/** A `redis-server` of the row's own on a free loopback port (nothing on disk); stopped by pid. */
-async function ownRedis(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const probe = createServer().listen(0, "127.0.0.1");
-  await once(probe, "listening");
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    {
-      stdio: "ignore",
-    },
-  );
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, "exit");
-    child.kill("SIGKILL");
-    await exited;
-  };
-  const admin = createAdmin(`redis://127.0.0.1:${port}`);
-  admin.on("error", () => {});
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await admin.connect();
-      await admin.ping();
-      await admin.quit();
-      return { port, stop };
-    } catch (error) {
-      if (attempt > 200) {
-        await stop();
-        throw error;
-      }
-      await sleep(50);
-    }
-  }
-}
-
 export async function clusterRow(ctx: BenchContext): Promise<RowResult> {
   const entries = ctx.quick ? 40 : 250;
-  const primary = await ownRedis();
+  const primary = await OwnRedis.start();
   const cluster = await OwnRedisCluster.start(3).catch(async (error: unknown) => {
     await primary.stop();
     throw error;
   });
-  const primaryAdmin = createAdmin(`redis://127.0.0.1:${primary.port}`);
+  const primaryAdmin = createAdmin(primary.url);
   const clusterAdmins = cluster.ports.map((port) => createAdmin(`redis://127.0.0.1:${port}`));
   const instances: Instance[] = [];
   try {
@@ -185,7 +145,7 @@ export async function clusterRow(ctx: BenchContext): Promise<RowResult> {
       admin.on("error", () => {});
       await admin.connect();
     }
-    const single = await startPair(ctx, "single", `redis://127.0.0.1:${primary.port}`, false);
+    const single = await startPair(ctx, "single", primary.url, false);
     instances.push(...single.map(({ instance }) => instance));
     const onCluster = await startPair(ctx, "cluster", cluster.url, true);
     instances.push(...onCluster.map(({ instance }) => instance));

@@ -1,13 +1,20 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { once } from "node:events";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
-import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, describe, it } from "vitest";
-import { OwnRedisCluster } from "../../test-fixture/src/redis-cluster";
+import {
+  answersPing,
+  freePort,
+  killOwnRedisServers,
+  OwnRedis,
+  OwnRedisCluster,
+} from "../../test-fixture/src/redis-cluster";
 import type { StreamStore } from "../src/stream-store";
+
+// One copy of each, shared with the bench (`@chat-replay/test-fixture/redis-cluster`).
+export { answersPing, freePort, OwnRedis };
 
 /**
  * Decides whether the Redis suites run. `REDIS_URL` set, or 127.0.0.1:6379 answering PING:
@@ -58,21 +65,6 @@ function announceSkipOnce(): void {
   process.stderr.write(
     "Redis suites skipped: no Redis at 127.0.0.1:6379. Enable them with REDIS_URL=redis://HOST:PORT pnpm test\n",
   );
-}
-
-/** Whether something on 127.0.0.1:`port` answers a RESP PING with +PONG within 500 ms. */
-export function answersPing(port: number, host = "127.0.0.1"): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once("error", () => done(false));
-    socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
-    socket.connect(port, host, () => socket.write("PING\r\n"));
-  });
 }
 
 /** A key prefix no other test run (or developer) uses. */
@@ -134,17 +126,6 @@ export function withKeyPrefix(store: StreamStore, prefix: string): StreamStore {
   };
 }
 
-/** A free TCP port on loopback (bound and released; fine for a test's own server). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
-
 /** Whether the `redis-server` binary is installed (needed only by the restart tests). */
 export const hasRedisServerBinary =
   spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
@@ -153,6 +134,7 @@ export const hasRedisServerBinary =
 const spawned = new Set<ChildProcess>();
 const killSpawned = () => {
   for (const child of spawned) child.kill("SIGKILL");
+  killOwnRedisServers();
 };
 // After the file's tests (even ones that timed out with their `finally` still pending), and
 // at exit as a last resort.
@@ -164,53 +146,6 @@ export function killOnExit(child: ChildProcess): ChildProcess {
   spawned.add(child);
   child.once("exit", () => spawned.delete(child));
   return child;
-}
-
-/** A redis-server of a test's own, on its own port, without persistence; restartable. */
-export class OwnRedis {
-  private child: ChildProcess | null = null;
-
-  private constructor(readonly port: number) {}
-
-  /** Starts one on a free port and waits until it answers PING. */
-  static async start(): Promise<OwnRedis> {
-    const redis = new OwnRedis(await freePort());
-    await redis.restart();
-    return redis;
-  }
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  /** The server process id (killed by id in `stop`, never by name). */
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  /** (Re)starts the server on the same port. */
-  async restart(): Promise<void> {
-    if (this.child) throw new Error("already running");
-    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
-    this.child = killOnExit(spawn("redis-server", args, { stdio: "ignore" }));
-    const deadline = Date.now() + 5_000;
-    while (!(await answersPing(this.port))) {
-      if (Date.now() > deadline) throw new Error(`redis-server on ${this.port} did not start`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
-  /** Kills the server (SIGKILL by pid) and waits for it to exit. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    this.child = null;
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, "exit");
-      child.kill("SIGKILL");
-      await exited;
-    }
-  }
 }
 
 /** Whether `redis-server` and `redis-cli` are installed: the cluster suites start their own cluster. */

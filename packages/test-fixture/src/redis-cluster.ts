@@ -10,9 +10,65 @@ const run = promisify(execFile);
 
 /** Child processes started here; killed by pid if the test process exits without `stop()`. */
 const children = new Set<ChildProcess>();
-process.once("exit", () => {
+process.once("exit", () => killOwnRedisServers());
+
+/** Kills (by pid) every redis-server started here that is still running. */
+export function killOwnRedisServers(): void {
   for (const child of children) child.kill("SIGKILL");
-});
+}
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+/** A redis-server of a test's (or a bench row's) own, on its own port, without persistence; restartable. */
+export class OwnRedis {
+  private child: ChildProcess | null = null;
+
+  private constructor(readonly port: number) {}
+
+  /** Starts one on a free port and waits until it answers PING. */
+  static async start(): Promise<OwnRedis> {
+    const redis = new OwnRedis(await freePort());
+    await redis.restart();
+    return redis;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** The server process id (killed by id in `stop`, never by name). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** (Re)starts the server on the same port. */
+  async restart(): Promise<void> {
+    if (this.child) throw new Error("already running");
+    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+    this.child = track(spawn("redis-server", args, { stdio: "ignore" }));
+    const deadline = Date.now() + 5_000;
+    while (!(await answersPing(this.port))) {
+      if (Date.now() > deadline) throw new Error(`redis-server on ${this.port} did not start`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Kills the server (SIGKILL by pid) and waits for it to exit. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = null;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
+    }
+  }
+}
 
 /**
  * A real Redis Cluster of the test's own: `masters` `redis-server` processes (Debian's
@@ -131,10 +187,7 @@ export class OwnRedisCluster {
       "--dir",
       this.dir,
     ];
-    const child = spawn("redis-server", args, { stdio: "ignore" });
-    children.add(child);
-    child.once("exit", () => children.delete(child));
-    node.child = child;
+    node.child = track(spawn("redis-server", args, { stdio: "ignore" }));
   }
 }
 
@@ -151,7 +204,8 @@ async function waitFor(check: () => Promise<boolean>, what: string): Promise<voi
   }
 }
 
-function answersPing(port: number): Promise<boolean> {
+/** Whether something on `host`:`port` answers a RESP PING with +PONG within 500 ms. */
+export function answersPing(port: number, host = "127.0.0.1"): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     const done = (ok: boolean) => {
@@ -161,11 +215,12 @@ function answersPing(port: number): Promise<boolean> {
     socket.setTimeout(500, () => done(false));
     socket.once("error", () => done(false));
     socket.once("data", (data) => done(data.toString().startsWith("+PONG")));
-    socket.connect(port, "127.0.0.1", () => socket.write("PING\r\n"));
+    socket.connect(port, host, () => socket.write("PING\r\n"));
   });
 }
 
-async function freePort(): Promise<number> {
+/** A free TCP port on loopback (bound and released; fine for a server of a test's own). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
