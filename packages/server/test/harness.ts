@@ -300,3 +300,18 @@ export class InstrumentedStreamStore implements StreamStore {
     }
   }
 }
+
+/** Polls `check` until it returns a value (an awaited condition, never a sleep as sync), or throws after `timeoutMs`. */
+export async function until<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: never happened within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -7,7 +7,16 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import type { OwnRedisCluster } from "../../test-fixture/src/redis-cluster";
 import { parseCliOptions } from "../src/cli";
-import { assemble, chunksOf, normalize, readEvents, type SseEvent, TestClient, userMessage } from "./harness";
+import {
+  assemble,
+  chunksOf,
+  normalize,
+  readEvents,
+  type SseEvent,
+  TestClient,
+  until,
+  userMessage,
+} from "./harness";
 import {
   deleteKeys,
   describeWithRedis,
@@ -113,17 +122,6 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
     return await Promise.race([promise, deadline]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Polls `check` until it returns a value, or throws after `timeoutMs`. */
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: never happened within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

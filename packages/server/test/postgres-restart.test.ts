@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import type { UIMessage } from "ai";
 import { afterEach, expect, it } from "vitest";
-import { chunksOf, readEvents, TestClient } from "./harness";
+import { chunksOf, readEvents, TestClient, until } from "./harness";
 import { describeWithPostgres } from "./postgres-env";
 import { deleteKeys, describeWithRedis, killOnExit, uniquePrefix } from "./redis-env";
 
@@ -133,11 +133,15 @@ describeWithPostgres("restart with Postgres history and Redis live state", (db) 
         const response = await owner.send(sessionId, "long [[words=5000]] [[delay=5]]");
         const reading = readEvents(response).catch(() => null); // cut by the kill
         // The runner stores the answer so far every 2 s (hidden while the turn runs, §3).
-        const stored = await until(async () => {
-          const [row] = await db.sql<{ message: UIMessage }[]>`
+        const stored = await until(
+          async () => {
+            const [row] = await db.sql<{ message: UIMessage }[]>`
             SELECT message FROM chat_replay_history WHERE session_id = ${sessionId} AND message_id LIKE '%:%'`;
-          return row && textOf(row.message).length > 0 ? textOf(row.message) : undefined;
-        });
+            return row && textOf(row.message).length > 0 ? textOf(row.message) : undefined;
+          },
+          15_000,
+          "the answer so far stored while the turn runs",
+        );
         expect(await owner.history(sessionId)).toEqual([]); // the active run's rows stay hidden
         await killHard(a.child);
         await reading;
@@ -158,14 +162,3 @@ describeWithPostgres("restart with Postgres history and Redis live state", (db) 
     }, 60_000);
   }),
 );
-
-/** Polls `check` until it returns a value (an awaited condition, never a sleep as sync). */
-async function until<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
