@@ -28,6 +28,12 @@ import { monoNs, now, sleep } from "./stats";
 interface Ours {
   readonly server: ReplayServer;
   readonly http: http.Server;
+  /**
+   * More servers of ours in this process on the same stores (`ours.start`'s `extra`): row 10
+   * compares observability variants on one heap and one JIT, row 1 a server without the
+   * batch cache.
+   */
+  readonly extra: http.Server[];
   readonly streamStore: StreamStore;
   readonly sessionStore: SessionStore;
   readonly keyPrefix: string;
@@ -162,30 +168,45 @@ const ops: Record<string, Op> = {
     }
     // The server's default interval, passed explicitly so the producers below use the same one.
     const snapshotEvery = Number(args.snapshotEvery ?? defaultSnapshotEvery(streamStore));
-    const server = createReplayServer({
-      streamStore,
-      sessionStore,
-      keyPrefix,
-      model: createScriptedModel({ defaults: { delayMs: 0 } }),
-      // Shared by every instance of a run, so a token minted by the bench works on all of them.
-      secret: String(args.secret),
-      // The bench measures speed, not the abuse limits: none of them may refuse its clients.
-      limits: {
-        maxStreamsPerSession: 100_000,
-        maxStreamsPerOwner: 100_000,
-        maxStreams: 100_000,
-        maxSessionsPerOwner: 100_000,
-        maxTurnsPerMinute: 100_000,
-        snapshotEvery,
-      },
-      timing: { leaseMs: 3_600_000 },
-      // Row 10 (issue 20): metrics and spans off (default), on with no SDK, or recorded.
-      ...observabilityOptions(args.observability),
-    });
+    const create = (observability: unknown, replayCacheBytes?: number) =>
+      createReplayServer({
+        streamStore,
+        sessionStore,
+        keyPrefix,
+        model: createScriptedModel({ defaults: { delayMs: 0 } }),
+        // Shared by every instance of a run, so a token minted by the bench works on all of them.
+        secret: String(args.secret),
+        // The bench measures speed, not the abuse limits: none of them may refuse its clients.
+        limits: {
+          maxStreamsPerSession: 100_000,
+          maxStreamsPerOwner: 100_000,
+          maxStreams: 100_000,
+          maxSessionsPerOwner: 100_000,
+          maxTurnsPerMinute: 100_000,
+          snapshotEvery,
+          ...(replayCacheBytes === undefined ? {} : { replayCacheBytes }),
+        },
+        timing: { leaseMs: 3_600_000 },
+        // Row 10 (issue 20): metrics and spans off (default), on with no SDK, or recorded.
+        ...observabilityOptions(observability),
+      });
+    const server = create(args.observability);
     const { http: httpServer, port } = await serveFetch(server.fetch);
+    // `extra`: more servers by name on the same stores, each with its own observability
+    // (row 10) or batch cache (row 1); their ports are returned by name.
+    const wanted =
+      (args.extra as Record<string, { observability?: string; replayCacheBytes?: number }>) ?? {};
+    const extra: http.Server[] = [];
+    const ports: Record<string, number> = {};
+    for (const [name, settings] of Object.entries(wanted)) {
+      const started = await serveFetch(create(settings.observability, settings.replayCacheBytes).fetch);
+      extra.push(started.http);
+      ports[name] = started.port;
+    }
     ours = {
       server,
       http: httpServer,
+      extra,
       streamStore,
       sessionStore,
       keyPrefix,
@@ -193,7 +214,14 @@ const ops: Record<string, Op> = {
       snapshotEvery,
       snapshotters: new Map(),
     };
-    return { port, snapshotEvery };
+    return { port, ports, snapshotEvery };
+  },
+
+  /** Drops turn buffers a measurement is done with (they expire at once), so the heap stays flat. */
+  "ours.drop": async (args) => {
+    const o = need(ours, "ours");
+    await Promise.all((args.keys as string[]).map((key) => o.streamStore.expire(key, 1)));
+    return null;
   },
 
   /**
@@ -447,6 +475,7 @@ const ops: Record<string, Op> = {
     }
     if (ours) {
       ours.http.closeAllConnections();
+      for (const extra of ours.extra) extra.closeAllConnections();
       await sleep(20);
       await ours.server.close();
     }

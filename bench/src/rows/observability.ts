@@ -1,6 +1,9 @@
 // Row 10 (issue 20): the cost of metrics and tracing on rows 1 and 4's work, in one run.
-// Three instances of ours side by side (observability off, metrics + no-op tracing, metrics
-// + spans recorded by the SDK into memory), each repetition measuring all three in turn.
+// Three servers of ours in ONE process on the same memory stores (observability off,
+// metrics + no-op tracing, metrics + spans recorded by the SDK into memory), each
+// repetition measuring all three in turn. One process, so the variants share a heap, a JIT
+// and a garbage collector: with one process per variant, the differences between
+// processes (heap size, GC timing) were several times the few per cent sought.
 import { authHeaders, type BenchContext, DELTA_TEXT, type Line, type RowResult } from "../context";
 import { open, rawObserver } from "../http-client";
 import type { ObservabilityVariant } from "../observability-options";
@@ -62,6 +65,7 @@ async function fanout(
   await instance.call("ours.append", { keys: [turn.key], count: entries, intervalMs, end: true });
   await Promise.all(handles.map((handle) => handle.ended));
   const after = await instance.call<{ cpuMs: number }>("usage");
+  await instance.call("ours.drop", { keys: [turn.key] });
   return (after.cpuMs - before.cpuMs) / entries;
 }
 
@@ -70,39 +74,42 @@ export async function observabilityRow(ctx: BenchContext): Promise<RowResult> {
   const observers = ctx.quick ? 200 : 1000;
   const fanoutEntries = ctx.quick ? 40 : 250;
   const headers = authHeaders(ctx);
-  const started: { variant: ObservabilityVariant; instance: Instance; port: number; finished: Turn }[] = [];
+  const instance = await Instance.start("ours-obs");
   try {
-    for (const variant of VARIANTS) {
-      const instance = await Instance.start(`ours-obs-${variant}`);
-      const { port } = await instance.call<{ port: number }>("ours.start", {
+    const { port, ports } = await instance.call<{ port: number; ports: Record<string, number> }>(
+      "ours.start",
+      {
         store: "memory",
-        keyPrefix: `${ctx.prefix}:obs-${variant}`,
+        keyPrefix: `${ctx.prefix}:obs`,
         token: ctx.token,
         secret: ctx.secret,
         maxLength: frames * 2,
-        observability: variant,
-      });
-      const finished = await instance.call<Turn>("ours.createTurn", {
-        entries: frames,
-        text: DELTA_TEXT,
-        end: true,
-      });
-      started.push({ variant, instance, port, finished });
-    }
+        observability: "off",
+        extra: { noop: { observability: "noop" }, memory: { observability: "memory" } },
+      },
+    );
+    const portOf = (variant: ObservabilityVariant) => (variant === "off" ? port : ports[variant]!);
+    // One finished turn in the shared store, replayed through each of the servers.
+    const finished = await instance.call<Turn>("ours.createTurn", {
+      entries: frames,
+      text: DELTA_TEXT,
+      end: true,
+    });
     const samples = new Map<ObservabilityVariant, Samples>(
       VARIANTS.map((variant) => [
         variant,
         { replayMs: [], replayCpuMs: [], liveMs: [], liveCpuMs: [], fanoutCpuMsPerEntry: [] },
       ]),
     );
-    // Warm-up of every instance, then interleaved repetitions: drift hits all variants alike.
-    for (const { instance, port } of started) await fanout(ctx, instance, port, 10, 20, 5);
+    // Warm-up of every server, then interleaved repetitions: drift hits all variants alike.
+    for (const variant of VARIANTS) await fanout(ctx, instance, portOf(variant), 10, 20, 5);
     // More repetitions than other rows: the differences sought are a few per cent.
     const reps = ctx.quick ? ctx.reps : 11;
     for (let rep = 0; rep < reps; rep++) {
       // The order rotates each repetition, so no variant always runs first (or after another).
-      const order = started.map((_, index) => started[(index + rep) % started.length]!);
-      for (const { variant, instance, port, finished } of order) {
+      const order = VARIANTS.map((_, index) => VARIANTS[(index + rep) % VARIANTS.length]!);
+      for (const variant of order) {
+        const port = portOf(variant);
         ctx.progress(`row 10: repetition ${rep + 1}/${reps}, observability ${variant}`);
         const into = samples.get(variant)!;
         // Row 1's replay: every frame of a finished turn from a cursor at its first entry
@@ -135,13 +142,14 @@ export async function observabilityRow(ctx: BenchContext): Promise<RowResult> {
         await live.ended;
         into.liveMs.push(live.endedAt - liveStart);
         into.liveCpuMs.push((await cpuOf(instance)) - liveCpu);
+        await instance.call("ours.drop", { keys: [turn.key] });
         // Row 4's fan-out: one running turn to many observers, server CPU per entry.
         into.fanoutCpuMsPerEntry.push(await fanout(ctx, instance, port, observers, fanoutEntries, 20));
       }
     }
     return report(samples, frames, observers, fanoutEntries);
   } finally {
-    await Promise.all(started.map(({ instance }) => instance.stop()));
+    await instance.stop();
   }
 }
 

@@ -1,4 +1,5 @@
 import { compareEntryIds, type StoredEntry } from "@chat-replay/protocol";
+import { EncodedBatches } from "./frame-stream/encoded-batch-cache";
 import { type EncodedEntries, type EncodedEntry, foldsFrom } from "./frame-stream/encoded-entry-cache";
 import type { StreamStore } from "./stream-store";
 
@@ -24,6 +25,8 @@ interface Waiter {
  * O(1) per entry, never a copy of the window per read).
  */
 export const RECENT_LIMIT = 4096;
+/** Default budget of the encoded catch-up batches a process keeps (`limits.replayCacheBytes`). */
+export const DEFAULT_BATCH_CACHE_BYTES = 64 * 1024 * 1024;
 /** Entries one read of a shared tail takes at most. */
 const TAIL_BATCH = 512;
 
@@ -214,7 +217,17 @@ export class BufferHub {
     readonly coalesceMs = 1,
     /** Monotonic clock in ms (injectable for tests). */
     readonly now: () => number = () => performance.now(),
-  ) {}
+    /** Budget of the encoded catch-up batches shared by readers (see `EncodedBatches`); 0: none. */
+    batchCacheBytes = DEFAULT_BATCH_CACHE_BYTES,
+  ) {
+    this.batches = batchCacheBytes > 0 ? new EncodedBatches(batchCacheBytes) : null;
+  }
+
+  /**
+   * Full catch-up batches, folded and encoded once for every local reader (see
+   * `EncodedBatches`); null when the budget is 0.
+   */
+  readonly batches: EncodedBatches | null;
 
   /**
    * Waits until entries after `after` arrive, `timeoutMs` passes, or `signal` aborts.

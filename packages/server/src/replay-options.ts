@@ -111,6 +111,13 @@ export interface ReplayServerOptions {
      * `maxLength`, at most 256.
      */
     readonly snapshotEvery?: number;
+    /**
+     * Memory for replay bytes shared by readers: each full catch-up batch (1,024 entries) a
+     * reader folds is kept encoded, so replaying the same turn again (another tab, a
+     * reconnect) is a store read and a socket write per batch. Least recently used first
+     * out. Default 64 MiB; 0 turns it off.
+     */
+    readonly replayCacheBytes?: number;
   };
   readonly timing?: {
     /** Keepalive comment after this long without frames. Default 10 s. */
@@ -200,7 +207,7 @@ export function resolveOptions(options: ReplayServerOptions): ReplayContext {
           options.timing?.sessionTtlMs === undefined ? {} : { sessionTtlMs: options.timing.sessionTtlMs },
         ),
     ),
-    hub: new BufferHub(streamStore, blockMs),
+    hub: new BufferHub(streamStore, blockMs, undefined, undefined, options.limits?.replayCacheBytes),
     snapshotEvery: Math.max(1, options.limits?.snapshotEvery ?? defaultSnapshotEvery(streamStore)),
     historyRetryMs: options.timing?.historyRetryMs ?? 200,
     model: options.model,

@@ -51,6 +51,7 @@ export interface FrameStreamOptions {
 }
 
 const encoder = new TextEncoder();
+const FINISH_BYTES = encoder.encode(SSE_FINISH);
 
 /** A reader past its start: the fold and the entries it reads. */
 interface Reader {
@@ -90,19 +91,19 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     observer?.closed(end, error);
   };
 
-  /** Enqueues text and closes after the last; true when this pull delivered or ended. */
+  /** Enqueues bytes and closes after the last; true when this pull delivered or ended. */
   const deliver = (
     controller: ReadableStreamDefaultController<Uint8Array>,
-    text: string,
+    bytes: Uint8Array,
     done: boolean,
   ): boolean => {
-    if (text.length > 0) controller.enqueue(encoder.encode(text));
-    if (done || text.length > 0) observer?.firstFrame();
+    if (bytes.length > 0) controller.enqueue(bytes);
+    if (done || bytes.length > 0) observer?.firstFrame();
     if (done) {
       controller.close();
       finish("finish");
     }
-    return done || text.length > 0;
+    return done || bytes.length > 0;
   };
 
   /** Begins the fold (§6): where it starts, and the snapshot replay to send first, if any. */
@@ -124,6 +125,7 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     const reader = {
       folder: new FrameFolder(start.state, start.stopPhase, suppressThrough, {
         entries: options.hub.encoded,
+        batches: options.hub.batches,
         key: options.key,
       }),
       entries: new EntrySource(
@@ -161,7 +163,7 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
               observer?.firstFrame();
             }
             // A snapshot that already holds the stopping end marker ends the response (§6 full).
-            if (done) deliver(controller, SSE_FINISH, true);
+            if (done) deliver(controller, FINISH_BYTES, true);
             if (sent || done) return;
           }
           const { folder, entries } = reader;
@@ -175,10 +177,10 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
               controller.enqueue(encoder.encode(SSE_KEEPALIVE));
               return;
             }
-            const folded = folder.fold(next);
+            const folded = folder.fold(next, entries.origin);
             // Told before delivering: delivering the stopping end closes the reader.
             observer?.written(next);
-            if (deliver(controller, folded.text, folded.done)) return;
+            if (deliver(controller, folded.bytes, folded.done)) return;
           }
         } catch (error) {
           finish("error", error);

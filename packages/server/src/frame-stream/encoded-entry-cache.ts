@@ -28,8 +28,8 @@ export interface EncodedEntries {
   set(key: string, id: string, entry: EncodedEntry): void;
 }
 
-/** Whether a reader at `state` may take `entry`'s bytes and state. */
-export function foldsFrom(entry: EncodedEntry, state: AdapterState): boolean {
+/** Whether a reader at `state` may take the bytes and state of `entry` (one entry's, or a batch's). */
+export function foldsFrom(entry: Pick<EncodedEntry, "before">, state: AdapterState): boolean {
   return entry.before === state || sameState(entry.before, state);
 }
 

@@ -1,6 +1,7 @@
 import { compareEntryIds, type StoredEntry } from "@chat-replay/protocol";
 import type { BufferHub } from "../buffer-hub";
 import type { StreamStore } from "../stream-store";
+import type { BatchOrigin } from "./frame-folder";
 import { delay, ReaderGaveUp } from "./retry-transient";
 
 /** Entries a reader that is behind reads from the store at once. */
@@ -16,8 +17,12 @@ export class EntrySource {
   private atHead = false;
   /** Whether the last read was served by the shared tail (the reader is live at the head). */
   private fromTail = false;
+  /** Whether the last read was a full-size catch-up read from the store. */
+  private catchUp = false;
   /** When the last entries were handed out (`hub.now()`), for write coalescing. */
   private handedAt = Number.NEGATIVE_INFINITY;
+  /** Where the entries {@link next} last returned came from (for the batch cache). */
+  origin: BatchOrigin = { after: "", catchUp: false };
 
   constructor(
     private readonly store: StreamStore,
@@ -36,10 +41,12 @@ export class EntrySource {
   async next(idleMs: number, signal: AbortSignal): Promise<StoredEntry[] | "idle"> {
     try {
       if (this.fromTail) await this.pause(signal);
+      const after = this.position;
       const entries = await this.read(idleMs, signal);
       if (entries === "idle") return entries;
       this.position = entries.at(-1)?.id ?? this.position;
       this.handedAt = this.hub.now();
+      this.origin = { after, catchUp: this.catchUp };
       return entries;
     } catch (error) {
       // After a failure the tail's view is unknown: catch up from the store again.
@@ -62,13 +69,14 @@ export class EntrySource {
 
   private async read(idleMs: number, signal: AbortSignal): Promise<StoredEntry[] | "idle"> {
     this.fromTail = false;
+    this.catchUp = false;
     for (;;) {
       if (!this.atHead) {
         const entries = await this.store.read(this.key, this.position, { count: BATCH, block: 0 });
         this.atHead = entries.length < BATCH;
         if (entries.length > 0) {
           await this.checkForGap();
-          return entries;
+          return this.alignToKeptBatches(entries);
         }
       }
       this.onWait?.();
@@ -82,6 +90,22 @@ export class EntrySource {
       // "behind": entries arrived between the read and the wait; read them from the store.
       this.atHead = false;
     }
+  }
+
+  /**
+   * A full catch-up read is cached as one batch (encode once, write many): if a batch kept
+   * by another reader starts inside this read, the read is cut there, and this reader's
+   * next read is that batch (the rest of this read is read again then).
+   */
+  private alignToKeptBatches(entries: StoredEntry[]): StoredEntry[] {
+    if (entries.length < BATCH) return entries;
+    const batches = this.hub.batches;
+    if (batches && !batches.has(this.key, this.position)) {
+      const cut = batches.startIndex(this.key, entries);
+      if (cut >= 0) return entries.slice(0, cut + 1);
+    }
+    this.catchUp = true;
+    return entries;
   }
 
   /**

@@ -9,22 +9,42 @@ import {
   SSE_FINISH,
   type StoredEntry,
 } from "@chat-replay/protocol";
+import type { EncodedBatches } from "./encoded-batch-cache";
 import type { EncodedEntries } from "./encoded-entry-cache";
 
 /** What folding a batch of entries produced. */
 export interface FoldedText {
-  /** The SSE text of the frames to send. */
-  readonly text: string;
-  /** The stopping end marker was folded: `text` ends with `finish` and `[DONE]`. */
+  /** The SSE bytes of the frames to send (empty when every frame was suppressed). */
+  readonly bytes: Uint8Array;
+  /** The stopping end marker was folded: `bytes` end with `finish` and `[DONE]`. */
   readonly done: boolean;
 }
+
+/** Where a batch of entries came from, for the batch cache. */
+export interface BatchOrigin {
+  /** The position the batch was read after. */
+  readonly after: string;
+  /** A full-size catch-up read from the store: kept in the batch cache once folded. */
+  readonly catchUp: boolean;
+}
+
+/** The caches a folder shares with the other readers of its process. */
+export interface FoldCache {
+  readonly entries: EncodedEntries;
+  readonly batches?: EncodedBatches | null;
+  readonly key: string;
+}
+
+const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
 
 /**
  * Folds a reader's entries through the adapter (§5) into SSE text: frames up to
  * `suppressThrough` are folded silently ({@link framesAfter}, §6 resume), and the fold stops
  * after the first end marker whose phase is at least `stopPhase`, or a final end (§5 Stopping).
  * With a `cache`, each entry of a buffer is folded and encoded once per process and its
- * bytes shared by every reader (see {@link EncodedEntries}).
+ * bytes shared by every reader (see {@link EncodedEntries}), and so is each full catch-up
+ * batch (see {@link EncodedBatches}).
  */
 export class FrameFolder {
   constructor(
@@ -32,10 +52,37 @@ export class FrameFolder {
     private readonly stopPhase: number,
     /** The last position already sent (a client cursor, or a continuation's captured entry). */
     private suppressThrough: EventCursor | null,
-    private readonly cache: { readonly entries: EncodedEntries; readonly key: string } | null = null,
+    private readonly cache: FoldCache | null = null,
   ) {}
 
-  fold(entries: readonly StoredEntry[]): FoldedText {
+  /** Folds `entries` (read after `origin.after`, when known) into the SSE bytes to send. */
+  fold(entries: readonly StoredEntry[], origin?: BatchOrigin): FoldedText {
+    const batches = this.cache?.batches;
+    // Only a batch folded whole from its first entry is the same for every reader.
+    if (!batches || !origin?.catchUp || this.suppressThrough !== null || entries.length === 0) {
+      return this.foldEntries(entries);
+    }
+    const key = this.cache!.key;
+    const kept = batches.get(key, origin.after, entries, this.state, this.stopPhase);
+    if (kept) {
+      this.state = kept.after;
+      return kept;
+    }
+    const before = this.state;
+    const folded = this.foldEntries(entries);
+    batches.set(key, origin.after, {
+      before,
+      after: this.state,
+      stopPhase: this.stopPhase,
+      count: entries.length,
+      lastId: entries.at(-1)!.id,
+      bytes: folded.bytes,
+      done: folded.done,
+    });
+    return folded;
+  }
+
+  private foldEntries(entries: readonly StoredEntry[]): FoldedText {
     let text = "";
     for (const stored of entries) {
       const encoded = this.encode(stored);
@@ -53,10 +100,10 @@ export class FrameFolder {
       }
       const entry = stored.entry;
       if (entry.type === "end" && (entry.reason === "final" || entry.phase >= this.stopPhase)) {
-        return { text: text + SSE_FINISH, done: true };
+        return { bytes: encoder.encode(text + SSE_FINISH), done: true };
       }
     }
-    return { text, done: false };
+    return { bytes: text.length === 0 ? EMPTY : encoder.encode(text), done: false };
   }
 
   /**
