@@ -19,7 +19,7 @@ import {
   migrateCommand,
   withPostgresHistory,
 } from "./postgres/cli-postgres";
-import { DEFAULT_REDIS_URL } from "./redis-connection";
+import { DEFAULT_REDIS_URL, type RedisSentinelTarget } from "./redis-connection";
 import { createRedisStores, type RedisStores } from "./redis-stores";
 import type { ReplayServerOptions } from "./replay-options";
 import { createReplayServer } from "./replay-server";
@@ -39,6 +39,10 @@ export interface CliOptions extends HistoryCliOptions {
   readonly keyPrefix?: string;
   /** `redisUrl` is a seed node of a Redis Cluster (only with `store: "redis"`). */
   readonly redisCluster?: boolean;
+  /** Sentinels (`host:port`) of a Sentinel-managed primary (only with `store: "redis"`). */
+  readonly redisSentinels?: readonly string[];
+  /** The master name the sentinels monitor (default `mymaster`). */
+  readonly redisSentinelName?: string;
   readonly leaseMs?: number;
   readonly keepaliveMs?: number;
   readonly maxLength?: number;
@@ -72,6 +76,11 @@ const USAGE = `Usage: chat-replay-server [--port N] [--host HOST] [--store memor
                             several instances serve the same sessions
   --redis-url URL           Redis for --store redis (default $REDIS_URL or ${DEFAULT_REDIS_URL})
   --redis-cluster           --redis-url is one node of a Redis Cluster (keys hash-tagged per session)
+  --redis-sentinel H:P,...  the sentinels of a Sentinel-managed primary (or $REDIS_SENTINELS);
+                            connections follow failovers. Credentials of the Redis servers, if
+                            any, come from --redis-url (redis://user:password@/)
+  --redis-sentinel-name N   the master name the sentinels monitor (default mymaster or
+                            $REDIS_SENTINEL_NAME)
   --key-prefix P            first segment of every Redis key (default chat-replay); instances
                             that share sessions use the same prefix
 ${HISTORY_USAGE}
@@ -141,6 +150,8 @@ export function parseCliOptions(
       "history-store": { type: "string" },
       "database-url": { type: "string" },
       "redis-cluster": { type: "boolean" },
+      "redis-sentinel": { type: "string" },
+      "redis-sentinel-name": { type: "string" },
       secret: { type: "string" },
       "allowed-origin": { type: "string", multiple: true },
       "cors-origin": { type: "string", multiple: true },
@@ -200,19 +211,36 @@ function originOptions(
 }
 
 function storeOptions(
-  values: { store?: string; "redis-url"?: string; "key-prefix"?: string; "redis-cluster"?: boolean },
+  values: {
+    store?: string;
+    "redis-url"?: string;
+    "key-prefix"?: string;
+    "redis-cluster"?: boolean;
+    "redis-sentinel"?: string;
+    "redis-sentinel-name"?: string;
+  },
   env: NodeJS.ProcessEnv,
-): Pick<CliOptions, "store" | "redisUrl" | "keyPrefix" | "redisCluster"> {
+): Pick<
+  CliOptions,
+  "store" | "redisUrl" | "keyPrefix" | "redisCluster" | "redisSentinels" | "redisSentinelName"
+> {
   const store = values.store;
   if (store !== undefined && store !== "memory" && store !== "redis") {
     throw new Error(`--store must be memory or redis, got "${store}"`);
   }
   if (store !== "redis") {
-    if (values["redis-url"] !== undefined || values["key-prefix"] !== undefined || values["redis-cluster"]) {
-      throw new Error("--redis-url, --redis-cluster and --key-prefix need --store redis");
+    if (
+      values["redis-url"] !== undefined ||
+      values["key-prefix"] !== undefined ||
+      values["redis-cluster"] ||
+      values["redis-sentinel"] !== undefined ||
+      values["redis-sentinel-name"] !== undefined
+    ) {
+      throw new Error("--redis-url, --redis-cluster, --redis-sentinel and --key-prefix need --store redis");
     }
     return store === undefined ? {} : { store };
   }
+  const sentinels = sentinelOptions(values, env);
   const redisUrl = values["redis-url"] ?? (env.REDIS_URL || DEFAULT_REDIS_URL);
   if (!/^rediss?:\/\//.test(redisUrl))
     throw new Error(`--redis-url must be a redis:// URL, got "${redisUrl}"`);
@@ -220,11 +248,49 @@ function storeOptions(
   if (keyPrefix !== undefined && !/^[\w.:-]{1,100}$/.test(keyPrefix)) {
     throw new Error(`--key-prefix must be 1-100 letters, digits or ._:-, got "${keyPrefix}"`);
   }
+  if (sentinels && values["redis-cluster"])
+    throw new Error("--redis-sentinel and --redis-cluster exclude each other");
   return {
     store,
     redisUrl,
     ...(keyPrefix === undefined ? {} : { keyPrefix }),
     ...(values["redis-cluster"] ? { redisCluster: true } : {}),
+    ...(sentinels ?? {}),
+  };
+}
+
+/** `--redis-sentinel h:p,h:p` (or $REDIS_SENTINELS) and the master's name, checked. */
+function sentinelOptions(
+  values: { "redis-sentinel"?: string; "redis-sentinel-name"?: string },
+  env: NodeJS.ProcessEnv,
+): Pick<CliOptions, "redisSentinels" | "redisSentinelName"> | null {
+  const raw = values["redis-sentinel"] ?? (env.REDIS_SENTINELS || undefined);
+  if (raw === undefined) {
+    if (values["redis-sentinel-name"] !== undefined)
+      throw new Error("--redis-sentinel-name needs --redis-sentinel");
+    return null;
+  }
+  const sentinels = raw.split(",").map((sentinel) => sentinel.trim());
+  for (const sentinel of sentinels) {
+    if (!/^[\w.-]+(:\d{1,5})?$/.test(sentinel)) {
+      throw new Error(`--redis-sentinel must be host:port[,host:port...], got "${raw}"`);
+    }
+  }
+  const name = values["redis-sentinel-name"] ?? (env.REDIS_SENTINEL_NAME || "mymaster");
+  if (!/^[\w.-]{1,100}$/.test(name))
+    throw new Error(`--redis-sentinel-name must be a master name, got "${name}"`);
+  return { redisSentinels: sentinels, redisSentinelName: name };
+}
+
+/** The sentinel target of the CLI's options: credentials of the servers from the Redis URL. */
+function sentinelTarget(options: CliOptions): RedisSentinelTarget | null {
+  if (!options.redisSentinels) return null;
+  const url = options.redisUrl === undefined ? null : new URL(options.redisUrl);
+  return {
+    sentinels: options.redisSentinels,
+    name: options.redisSentinelName ?? "mymaster",
+    ...(url?.username ? { username: decodeURIComponent(url.username) } : {}),
+    ...(url?.password ? { password: decodeURIComponent(url.password) } : {}),
   };
 }
 
@@ -284,9 +350,11 @@ function serverSetup(
     };
     return { serverOptions: { ...tuning, ...stores }, redis: null };
   }
+  const sentinel = sentinelTarget(options);
   const redis = createRedisStores({
     url: options.redisUrl ?? DEFAULT_REDIS_URL,
     ...(options.redisCluster ? { cluster: true } : {}),
+    ...(sentinel ? { sentinel } : {}),
     ...(options.keyPrefix === undefined ? {} : { keyPrefix: options.keyPrefix }),
     ...maxLength,
     ...sessionTtl,

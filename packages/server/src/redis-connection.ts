@@ -5,11 +5,27 @@ import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis"
 export type RedisClient = Redis | Cluster;
 
 /**
- * Where a Redis store connects: a `redis://` URL (of the server, or with `cluster: true` of
- * any one node of a Redis Cluster), or an ioredis client (`Redis` or `Cluster`) it shares
- * and never closes.
+ * A primary managed by Redis Sentinel: the sentinels to ask and the name of the master they
+ * monitor. Connections follow a failover (the new primary is asked of the sentinels).
  */
-export type RedisTarget = string | Redis | Cluster;
+export interface RedisSentinelTarget {
+  /** The sentinels, as `host:port` (port default 26379) or `{ host, port }`. */
+  readonly sentinels: readonly (string | { readonly host: string; readonly port?: number })[];
+  /** The monitored master's name (`sentinel monitor <name> …`). */
+  readonly name: string;
+  /** Credentials of the Redis servers (not of the sentinels). */
+  readonly username?: string;
+  readonly password?: string;
+  /** Password of the sentinels themselves, when they require one. */
+  readonly sentinelPassword?: string;
+}
+
+/**
+ * Where a Redis store connects: a `redis://` URL (of the server, or with `cluster: true` of
+ * any one node of a Redis Cluster), a Sentinel-managed primary, or an ioredis client
+ * (`Redis` or `Cluster`) it shares and never closes.
+ */
+export type RedisTarget = string | RedisSentinelTarget | Redis | Cluster;
 
 /** A line-oriented logger for connection state changes (default: `console.warn`). */
 export type RedisLog = (line: string) => void;
@@ -39,6 +55,10 @@ export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
 const REQUEST_PATH_OPTIONS: RedisOptions = {
   // RESP2: the reply shapes (XREAD, HGETALL) are the classic arrays on every server version.
   protocol: 2,
+  // A primary demoted under us (a Sentinel failover) answers READONLY: reconnect, which on
+  // Sentinel asks for the new primary. The command itself fails (store_unavailable) and is
+  // retried by its caller, never sent twice.
+  reconnectOnError: (error) => error.message.startsWith("READONLY"),
   maxRetriesPerRequest: 1,
   retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
   connectTimeout: 2_000,
@@ -71,6 +91,10 @@ export class RedisConnection {
       this.client = options.cluster ? openCluster(target, options) : new Redis(target, settingsOf(options));
       this.owned = true;
       this.where = options.cluster ? `${redactRedisUrl(target)} (cluster)` : redactRedisUrl(target);
+    } else if (isSentinelTarget(target)) {
+      this.client = new Redis(sentinelSettingsOf(target, options));
+      this.owned = true;
+      this.where = sentinelLabel(target);
     } else {
       this.client = target;
       this.owned = false;
@@ -214,11 +238,62 @@ export class RedisConnection {
       forced,
     ]);
     clearTimeout(timer);
+    // `quit` leaves a Sentinel client's failover detector subscribed on the sentinels (an
+    // open socket that keeps the process alive); `disconnect` closes it, and is a no-op on a
+    // connection that already ended.
+    this.client.disconnect();
   }
 }
 
 function settingsOf(options: RedisConnectionOptions): RedisOptions {
   return { ...REQUEST_PATH_OPTIONS, connectionName: options.connectionName, ...options.overrides };
+}
+
+/** Whether a target names a Sentinel-managed primary (not a URL, not a client). */
+export function isSentinelTarget(target: RedisTarget): target is RedisSentinelTarget {
+  return typeof target === "object" && !(target instanceof Redis) && !(target instanceof Cluster);
+}
+
+/** `host:port` (or `{ host, port }`) of a sentinel; port 26379 by default. */
+function sentinelAddress(sentinel: RedisSentinelTarget["sentinels"][number]): { host: string; port: number } {
+  if (typeof sentinel !== "string") return { host: sentinel.host, port: sentinel.port ?? 26379 };
+  const match = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(sentinel.trim());
+  if (!match) throw new ChatReplayError("invalid_options", "A sentinel must be written host:port.");
+  return { host: match[1]!, port: match[2] === undefined ? 26379 : Number(match[2]) };
+}
+
+/**
+ * ioredis settings for a Sentinel-managed primary: a request path's (fail fast, reconnect
+ * forever), the sentinels, and `failoverDetector`, so a `+switch-master` moves the
+ * connection to the new primary at once rather than at its next error.
+ */
+function sentinelSettingsOf(target: RedisSentinelTarget, options: RedisConnectionOptions): RedisOptions {
+  if (target.sentinels.length === 0 || !target.name) {
+    throw new ChatReplayError(
+      "invalid_options",
+      "Sentinel needs at least one sentinel and the master's name.",
+    );
+  }
+  return {
+    ...settingsOf(options),
+    sentinels: target.sentinels.map(sentinelAddress),
+    name: target.name,
+    role: "master",
+    failoverDetector: true,
+    sentinelRetryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+    ...(target.username === undefined ? {} : { username: target.username }),
+    ...(target.password === undefined ? {} : { password: target.password }),
+    ...(target.sentinelPassword === undefined ? {} : { sentinelPassword: target.sentinelPassword }),
+  };
+}
+
+/** `sentinel master "m" via host:port,…` (no credentials), for logs and messages. */
+export function sentinelLabel(target: RedisSentinelTarget): string {
+  const via = target.sentinels.map((sentinel) => {
+    const { host, port } = sentinelAddress(sentinel);
+    return `${host}:${port}`;
+  });
+  return `sentinel master "${target.name}" via ${via.join(",")}`;
 }
 
 /**

@@ -1,5 +1,12 @@
+import { ChatReplayError } from "@chat-replay/protocol";
 import { OPS_PATHS } from "./observability/ops-routes";
-import { DEFAULT_REDIS_URL, type RedisLog, redactRedisUrl } from "./redis-connection";
+import {
+  DEFAULT_REDIS_URL,
+  type RedisLog,
+  type RedisSentinelTarget,
+  redactRedisUrl,
+  sentinelLabel,
+} from "./redis-connection";
 import { RedisSessionStore } from "./redis-session-store";
 import { RedisStreamStore } from "./redis-stream-store";
 import type { ReplayServerOptions } from "./replay-options";
@@ -16,6 +23,12 @@ export interface RedisStoresOptions {
    * sessions in its slots.
    */
   readonly cluster?: boolean;
+  /**
+   * Run on a primary managed by Redis Sentinel (instead of `url`): every connection asks the
+   * sentinels for the current primary and follows a failover; commands sent while it runs
+   * fail with `store_unavailable` and are retried by their callers, as during any outage.
+   */
+  readonly sentinel?: RedisSentinelTarget;
   /** First segment of every key, buffers included (default `chat-replay`); one per deployment. */
   readonly keyPrefix?: string;
   /** Approximate MAXLEN of every turn buffer (default 10,000). */
@@ -33,7 +46,7 @@ export interface RedisStores {
   readonly streamStore: RedisStreamStore;
   readonly sessionStore: RedisSessionStore;
   readonly keyPrefix: string;
-  /** The Redis URL without credentials. */
+  /** Where the stores connect, without credentials (the URL, or the sentinels and master name). */
   readonly label: string;
   /** Spread into `createReplayServer`: both stores and the key prefix of the buffers. */
   readonly serverOptions: Required<Pick<ReplayServerOptions, "streamStore" | "sessionStore" | "keyPrefix">>;
@@ -62,8 +75,14 @@ export interface RedisStores {
 export function createRedisStores(options: RedisStoresOptions = {}): RedisStores {
   const url = options.url ?? process.env.REDIS_URL ?? DEFAULT_REDIS_URL;
   const keyPrefix = options.keyPrefix ?? "chat-replay";
+  if (options.sentinel && options.cluster) {
+    throw new ChatReplayError(
+      "invalid_options",
+      "createRedisStores: `sentinel` and `cluster` exclude each other.",
+    );
+  }
   const common = {
-    redis: url,
+    redis: options.sentinel ?? url,
     ...(options.cluster ? { cluster: true } : {}),
     ...(options.connectionName === undefined ? {} : { connectionName: options.connectionName }),
     ...(options.log === undefined ? {} : { log: options.log }),
@@ -77,7 +96,11 @@ export function createRedisStores(options: RedisStoresOptions = {}): RedisStores
     keyPrefix,
     ...(options.sessionTtlMs === undefined ? {} : { sessionTtlMs: options.sessionTtlMs }),
   });
-  const label = options.cluster ? `${redactRedisUrl(url)} (cluster)` : redactRedisUrl(url);
+  const label = options.sentinel
+    ? sentinelLabel(options.sentinel)
+    : options.cluster
+      ? `${redactRedisUrl(url)} (cluster)`
+      : redactRedisUrl(url);
   const available = () => streamStore.available && sessionStore.available;
   return {
     streamStore,

@@ -10,6 +10,7 @@ import {
   killOwnRedisServers,
   OwnRedis,
   OwnRedisCluster,
+  OwnRedisSentinel,
 } from "../../test-fixture/src/redis-cluster";
 import type { StreamStore } from "../src/stream-store";
 
@@ -172,6 +173,34 @@ export function describeWithRedisCluster(
       it("has redis-server and redis-cli to start a cluster", () => {
         throw new Error(
           "CI is set but redis-server/redis-cli are missing: the cluster suites must run in CI.",
+        );
+      });
+    });
+  } else {
+    describe.skip(name, () => undefined);
+  }
+}
+
+/**
+ * `describe` for a suite on a Sentinel-managed primary of its own (a primary, a replica and
+ * a sentinel, started by `OwnRedisSentinel`, stopped after the suite); skips like
+ * {@link describeWithRedisCluster} without the tools, fails without them in CI.
+ */
+export function describeWithRedisSentinel(
+  name: string,
+  body: (sentinel: OwnRedisSentinel) => void | Promise<void>,
+): void {
+  if (hasRedisClusterTools) {
+    describe(name, async () => {
+      const sentinel = await OwnRedisSentinel.start();
+      afterAll(() => sentinel.stop());
+      await body(sentinel);
+    });
+  } else if (inCi) {
+    describe(name, () => {
+      it("has redis-server and redis-cli to start a sentinel", () => {
+        throw new Error(
+          "CI is set but redis-server/redis-cli are missing: the Sentinel suite must run in CI.",
         );
       });
     });

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,11 +27,14 @@ function track(child: ChildProcess): ChildProcess {
 export class OwnRedis {
   private child: ChildProcess | null = null;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[],
+  ) {}
 
-  /** Starts one on a free port and waits until it answers PING. */
-  static async start(): Promise<OwnRedis> {
-    const redis = new OwnRedis(await freePort());
+  /** Starts one on a free port and waits until it answers PING; `extraArgs` are more `--option value`s. */
+  static async start(extraArgs: readonly string[] = []): Promise<OwnRedis> {
+    const redis = new OwnRedis(await freePort(), extraArgs);
     await redis.restart();
     return redis;
   }
@@ -48,8 +51,12 @@ export class OwnRedis {
   /** (Re)starts the server on the same port. */
   async restart(): Promise<void> {
     if (this.child) throw new Error("already running");
-    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
-    this.child = track(spawn("redis-server", args, { stdio: "ignore" }));
+    const args = [
+      ...["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      ...this.extraArgs,
+    ];
+    // In the temp directory: a replica's full sync writes an RDB file to the working directory.
+    this.child = track(spawn("redis-server", args, { stdio: "ignore", cwd: tmpdir() }));
     const deadline = Date.now() + 5_000;
     while (!(await answersPing(this.port))) {
       if (Date.now() > deadline) throw new Error(`redis-server on ${this.port} did not start`);
@@ -188,6 +195,114 @@ export class OwnRedisCluster {
       this.dir,
     ];
     node.child = track(spawn("redis-server", args, { stdio: "ignore" }));
+  }
+}
+
+/**
+ * A Sentinel-managed primary of the test's own: a primary, one replica and one sentinel
+ * (`redis-server --sentinel`, quorum 1), all Debian's binary on free loopback ports.
+ */
+export class OwnRedisSentinel {
+  private constructor(
+    readonly name: string,
+    readonly servers: readonly [OwnRedis, OwnRedis],
+    readonly sentinelPort: number,
+    private readonly sentinel: ChildProcess,
+    private readonly dir: string,
+  ) {}
+
+  static async start(name = "mymaster"): Promise<OwnRedisSentinel> {
+    // Replication loads over the socket (`swapdb`), so no RDB file is written anywhere.
+    const diskless = ["--repl-diskless-load", "swapdb"];
+    const primary = await OwnRedis.start(diskless);
+    const replica = await OwnRedis.start([...diskless, "--replicaof", "127.0.0.1", String(primary.port)]);
+    const dir = mkdtempSync(join(tmpdir(), "chat-replay-sentinel-"));
+    const port = await freePort();
+    // The sentinel rewrites its config file, so it gets one of its own.
+    const config = join(dir, "sentinel.conf");
+    writeFileSync(
+      config,
+      [
+        `port ${port}`,
+        "bind 127.0.0.1",
+        `dir ${dir}`,
+        `sentinel monitor ${name} 127.0.0.1 ${primary.port} 1`,
+        `sentinel down-after-milliseconds ${name} 1000`,
+        `sentinel failover-timeout ${name} 5000`,
+        "",
+      ].join("\n"),
+    );
+    const sentinel = track(spawn("redis-server", [config, "--sentinel"], { stdio: "ignore" }));
+    const own = new OwnRedisSentinel(name, [primary, replica], port, sentinel, dir);
+    try {
+      await waitFor(() => answersPing(port), `sentinel ${port}`);
+      await own.waitForReplica();
+    } catch (error) {
+      await own.stop();
+      throw error;
+    }
+    return own;
+  }
+
+  /** `host:port` of the sentinel, as `createRedisStores({ sentinel })` takes it. */
+  get sentinelAddress(): string {
+    return `127.0.0.1:${this.sentinelPort}`;
+  }
+
+  /** The port of the current primary, as the sentinel names it. */
+  async primaryPort(): Promise<number> {
+    const reply = await info(this.sentinelPort, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", this.name);
+    return Number(reply.trim().split("\n")[1]);
+  }
+
+  /** Waits until the replica has every write the primary acknowledged so far (`WAIT 1`). */
+  async replicated(): Promise<void> {
+    const primary = await this.primaryPort();
+    await waitFor(async () => (await info(primary, "WAIT", "1", "1000")).trim() === "1", "replication");
+  }
+
+  /**
+   * A manual failover (`SENTINEL FAILOVER`): the replica is promoted and the old primary
+   * becomes its replica. Resolves with the new primary's port once it says `role:master`
+   * and the old one `role:slave`.
+   */
+  async failover(): Promise<number> {
+    const before = await this.primaryPort();
+    await waitFor(
+      async () => (await info(this.sentinelPort, "SENTINEL", "FAILOVER", this.name)).startsWith("OK"),
+      "SENTINEL FAILOVER to be accepted",
+    );
+    let after = before;
+    await waitFor(async () => {
+      after = await this.primaryPort();
+      return after !== before && (await info(after, "ROLE")).startsWith("master");
+    }, "the promoted replica");
+    // Until the sentinel has turned the old primary into a replica it still takes writes,
+    // which the promoted one never sees (Sentinel's asynchronous replication).
+    await waitFor(
+      async () => (await info(before, "ROLE")).startsWith("slave"),
+      "the old primary to be a replica",
+    );
+    return after;
+  }
+
+  /** Stops the sentinel and both servers (by pid) and removes the sentinel's directory. */
+  async stop(): Promise<void> {
+    if (this.sentinel.exitCode === null && this.sentinel.signalCode === null) {
+      const exited = once(this.sentinel, "exit");
+      this.sentinel.kill("SIGKILL");
+      await exited;
+    }
+    await Promise.all(this.servers.map((server) => server.stop()));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Until the sentinel knows a replica whose link to the primary is up (it learns of it from INFO). */
+  private async waitForReplica(): Promise<void> {
+    await waitFor(async () => {
+      const replicas = await info(this.sentinelPort, "SENTINEL", "REPLICAS", this.name);
+      return /master-link-status\s+ok/.test(replicas) && !/s_down|o_down|disconnected/.test(replicas);
+    }, "the sentinel to know a replica");
   }
 }
 
