@@ -9,6 +9,7 @@ import {
   ZERO_ENTRY_ID,
 } from "@chat-replay/protocol";
 import { readUIMessageStream, type UIMessage } from "ai";
+import { type RetryPolicy, retryTransient } from "./frame-stream/retry-transient";
 import { describeError } from "./observability/replay-logger";
 import type { TurnOutcome } from "./observability/replay-metrics";
 import type { ReplayContext } from "./replay-options";
@@ -174,15 +175,24 @@ export async function endTurn(
   reportEnd(ctx, turn, status, entries, why);
   const key = ctx.streamKey(turn.sessionId, turn.streamId);
   const end: EndEntry = { type: "end", reason: "final", phase: turn.phase };
-  const earlier = await answerBeforeLostBuffer(ctx, turn, key);
-  for (const entry of entries) await ctx.streamStore.append(key, entry);
+  // Past the claim nobody else can end this turn (the lease-expiry path's claim fails too),
+  // so a store that fails now must not leave it running for good: each step is retried on
+  // its own while the store recovers (a failover, a restart). An append whose reply was
+  // lost may land twice; a second `final` end is never read, a second error entry shows twice.
+  const retried = <T>(step: () => Promise<T>) => retryTransient(step, END_RETRY);
+  const earlier = await retried(() => answerBeforeLostBuffer(ctx, turn, key));
+  for (const entry of entries) await retried(() => ctx.streamStore.append(key, entry));
   const stored = await storeTurnMessage(ctx, turn, end, status, earlier);
-  if (stored !== "finalized") await ctx.sessionStore.finalizeTurn(turn.sessionId, turn.runId, status);
-  await ctx.streamStore.append(key, end);
+  if (stored !== "finalized")
+    await retried(() => ctx.sessionStore.finalizeTurn(turn.sessionId, turn.runId, status));
+  await retried(() => ctx.streamStore.append(key, end));
   // §3: the buffer is kept until history is written; without history it is the only copy.
-  if (stored !== "failed") await ctx.streamStore.expire(key, ctx.bufferTtlMs);
+  if (stored !== "failed") await retried(() => ctx.streamStore.expire(key, ctx.bufferTtlMs));
   return true;
 }
+
+/** Retries of each store call `endTurn` makes after its claim: 100 ms doubling, ~25 s in all. */
+const END_RETRY: RetryPolicy = { maxRetries: 8, retryDelayMs: 100, signal: new AbortController().signal };
 
 /** Why a turn ended, for its log line (failed turns) and its span. */
 export interface EndCause {
