@@ -13,7 +13,7 @@ import {
   startServer,
   type TestClient,
 } from "./harness";
-import { describeWithRedisCluster, uniquePrefix, withHashTaggedKeys } from "./redis-env";
+import { countConnections, describeWithRedisCluster, uniquePrefix, withHashTaggedKeys } from "./redis-env";
 import { describeSessionStoreConformance } from "./session-store-conformance";
 import { describeStreamStoreConformance } from "./stream-store-conformance";
 
@@ -37,15 +37,7 @@ async function until(
 /** Connections named `name*` on every node of the cluster (`CLIENT LIST` per node). */
 async function clusterConnections(ports: readonly number[], name: string): Promise<number> {
   let total = 0;
-  for (const port of ports) {
-    const client = new Redis(port, "127.0.0.1", { protocol: 2, maxRetriesPerRequest: 1 });
-    try {
-      const list = String(await client.call("CLIENT", "LIST"));
-      total += list.split("\n").filter((line) => line.includes(` name=${name}`)).length;
-    } finally {
-      client.disconnect();
-    }
-  }
+  for (const port of ports) total += await countConnections(`redis://127.0.0.1:${port}`, name);
   return total;
 }
 

@@ -162,23 +162,7 @@ export function describeWithRedisCluster(
   name: string,
   body: (cluster: OwnRedisCluster) => void | Promise<void>,
 ): void {
-  if (hasRedisClusterTools) {
-    describe(name, async () => {
-      const cluster = await OwnRedisCluster.start(3);
-      afterAll(() => cluster.stop());
-      await body(cluster);
-    });
-  } else if (inCi) {
-    describe(name, () => {
-      it("has redis-server and redis-cli to start a cluster", () => {
-        throw new Error(
-          "CI is set but redis-server/redis-cli are missing: the cluster suites must run in CI.",
-        );
-      });
-    });
-  } else {
-    describe.skip(name, () => undefined);
-  }
+  describeWithOwnServers(name, "a cluster", () => OwnRedisCluster.start(3), body);
 }
 
 /**
@@ -190,17 +174,27 @@ export function describeWithRedisSentinel(
   name: string,
   body: (sentinel: OwnRedisSentinel) => void | Promise<void>,
 ): void {
+  describeWithOwnServers(name, "a sentinel", () => OwnRedisSentinel.start(), body);
+}
+
+/** A suite on redis-servers it starts itself (`what`, for the CI failure) and stops after it. */
+function describeWithOwnServers<T extends { stop(): Promise<void> }>(
+  name: string,
+  what: string,
+  start: () => Promise<T>,
+  body: (servers: T) => void | Promise<void>,
+): void {
   if (hasRedisClusterTools) {
     describe(name, async () => {
-      const sentinel = await OwnRedisSentinel.start();
-      afterAll(() => sentinel.stop());
-      await body(sentinel);
+      const servers = await start();
+      afterAll(() => servers.stop());
+      await body(servers);
     });
   } else if (inCi) {
     describe(name, () => {
-      it("has redis-server and redis-cli to start a sentinel", () => {
+      it(`has redis-server and redis-cli to start ${what}`, () => {
         throw new Error(
-          "CI is set but redis-server/redis-cli are missing: the Sentinel suite must run in CI.",
+          `CI is set but redis-server/redis-cli are missing: the suites on ${what} must run in CI.`,
         );
       });
     });

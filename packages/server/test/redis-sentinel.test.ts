@@ -2,13 +2,12 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import type { LanguageModelV4, LanguageModelV4StreamPart } from "@ai-sdk/provider";
-import { Redis } from "ioredis";
 import { afterAll, expect, it } from "vitest";
 import { parseCliOptions } from "../src/cli";
 import { createRedisStores, type RedisStores } from "../src/redis-stores";
 import { createScriptedModel } from "../src/scripted-model";
 import { assemble, chunksOf, readEvents, type SseEvent, startServer, TestClient, until } from "./harness";
-import { describeWithRedisSentinel, killOnExit, uniquePrefix } from "./redis-env";
+import { countConnections, describeWithRedisSentinel, killOnExit, uniquePrefix } from "./redis-env";
 
 const bin = fileURLToPath(new URL("../bin/chat-replay-server.mjs", import.meta.url));
 
@@ -53,16 +52,8 @@ function holdingModel(after: number) {
   return { model, release, reached };
 }
 
-/** Connections named `name*` on the Redis server at `port` (`CLIENT LIST`). */
-async function connectionsOn(port: number, name: string): Promise<number> {
-  const client = new Redis(port, "127.0.0.1", { protocol: 2, maxRetriesPerRequest: 1 });
-  try {
-    const list = String(await client.call("CLIENT", "LIST"));
-    return list.split("\n").filter((line) => line.includes(` name=${name}`)).length;
-  } finally {
-    client.disconnect();
-  }
-}
+/** Connections named `name*` on the Redis server at `port`. */
+const connectionsOn = (port: number, name: string) => countConnections(`redis://127.0.0.1:${port}`, name);
 
 describeWithRedisSentinel("Redis stores on a Sentinel-managed primary (started by the test)", (sentinel) => {
   const prefix = uniquePrefix("sentinel");

@@ -17,6 +17,14 @@ export function killOwnRedisServers(): void {
   for (const child of children) child.kill("SIGKILL");
 }
 
+/** Kills a child (SIGKILL by pid) and waits for its exit; nothing if it already exited. */
+async function killAndWait(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGKILL");
+  await exited;
+}
+
 function track(child: ChildProcess): ChildProcess {
   children.add(child);
   child.once("exit", () => children.delete(child));
@@ -69,11 +77,7 @@ export class OwnRedis {
     const child = this.child;
     if (!child) return;
     this.child = null;
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, "exit");
-      child.kill("SIGKILL");
-      await exited;
-    }
+    await killAndWait(child);
   }
 }
 
@@ -159,11 +163,7 @@ export class OwnRedisCluster {
     const child = node?.child;
     if (!node || !child) return;
     node.child = null;
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, "exit");
-      child.kill("SIGKILL");
-      await exited;
-    }
+    await killAndWait(child);
   }
 
   /** Stops every node (by pid) and removes the nodes' directory. */
@@ -288,11 +288,7 @@ export class OwnRedisSentinel {
 
   /** Stops the sentinel and both servers (by pid) and removes the sentinel's directory. */
   async stop(): Promise<void> {
-    if (this.sentinel.exitCode === null && this.sentinel.signalCode === null) {
-      const exited = once(this.sentinel, "exit");
-      this.sentinel.kill("SIGKILL");
-      await exited;
-    }
+    await killAndWait(this.sentinel);
     await Promise.all(this.servers.map((server) => server.stop()));
     rmSync(this.dir, { recursive: true, force: true });
   }
