@@ -1,7 +1,8 @@
-import { compareEntryIds, type StoredEntry } from "@chat-replay/protocol";
+import { type BufferEntry, compareEntryIds, type StoredEntry, ZERO_ENTRY_ID } from "@chat-replay/protocol";
+import { delegateMethods } from "./delegate-methods";
 import { EncodedBatches } from "./frame-stream/encoded-batch-cache";
 import { type EncodedEntries, type EncodedEntry, foldsFrom } from "./frame-stream/encoded-entry-cache";
-import type { StreamStore } from "./stream-store";
+import type { LinkedAppend, StreamStore } from "./stream-store";
 
 /** Outcome of {@link BufferHub.waitForEntries}. */
 export type WaitResult =
@@ -50,6 +51,15 @@ const FOLLOW_MS = 2_000;
  */
 const LINGER_MS = 30_000;
 
+/**
+ * How long after this process last appended to a buffer its tail waits for the process's
+ * next append instead of the store (§4 "local feed"): the writer's own instance then reads
+ * nothing from the store for its readers while the turn streams. Entries another process
+ * appends meanwhile (a cancel from another instance) are picked up by the next local append,
+ * which does not follow the tail's newest entry, or at the latest after this long.
+ */
+export const LOCAL_FEED_MS = 250;
+
 /** One blocking read loop for one buffer, shared by every local reader of it. */
 class Tail {
   lastId: string | null = null;
@@ -71,6 +81,12 @@ class Tail {
 
   /** When a reader was last served or started waiting (the tail follows FOLLOW_MS after). */
   servedAt = Number.NEGATIVE_INFINITY;
+  /** When this process last appended to the buffer (see LOCAL_FEED_MS). */
+  private fedAt = Number.NEGATIVE_INFINITY;
+  /** A local append did not follow `lastId`: the store has entries the tail lacks; read them. */
+  private gap = false;
+  /** Ends the loop's wait for local appends early (a gap, or stop). */
+  private wake: (() => void) | null = null;
 
   constructor(
     private readonly store: StreamStore,
@@ -101,6 +117,15 @@ class Tail {
       // At the head (a short read, or the newest id just looked up), the next read waits first.
       let atHead = true;
       while (this.following() && !this.stopSignal.aborted) {
+        const local = this.fedAt + LOCAL_FEED_MS - this.now();
+        if (local > 0 && !this.gap) {
+          // This process writes the buffer: its appends feed the tail (see `fed`).
+          await this.localAppendOrTimeout(Math.min(local, this.blockMs));
+          atHead = true;
+          continue;
+        }
+        if (this.gap) atHead = false;
+        this.gap = false;
         const after = this.lastId;
         let entries: StoredEntry[];
         try {
@@ -125,32 +150,7 @@ class Tail {
           await new Promise<void>((resolve) => setTimeout(resolve, 0));
           continue;
         }
-        this.lastId = entries.at(-1)!.id;
-        // Contiguous with what is kept: this read started right after the newest kept entry.
-        const contiguous = this.recentFrom !== null && (this.recent.at(-1)?.id ?? this.recentFrom) === after;
-        if (contiguous) {
-          for (const stored of entries) this.recent.push(stored);
-        } else {
-          this.recent = entries.slice();
-          this.recentFrom = after;
-          this.encoded.clear();
-        }
-        if (this.recent.length > 2 * RECENT_LIMIT) {
-          const dropped = this.recent.length - RECENT_LIMIT;
-          for (let index = 0; index < dropped; index++) this.encoded.delete(this.recent[index]!.id);
-          this.recentFrom = this.recent[dropped - 1]!.id;
-          this.recent = this.recent.slice(dropped);
-        }
-        for (const waiter of this.waiters) {
-          // A waiter ahead of `after` (it read the store itself) only wants what is new to it.
-          // Registration guarantees waiter.after >= after, so nothing between is missed.
-          const fresh = entries.filter((stored) => compareEntryIds(stored.id, waiter.after) > 0);
-          if (fresh.length > 0) {
-            this.waiters.delete(waiter);
-            this.servedAt = this.now();
-            waiter.resolve({ kind: "entries", entries: fresh });
-          }
-        }
+        this.take(after, entries);
       }
     } catch (error) {
       this.settleAll({ kind: "error", error });
@@ -158,6 +158,85 @@ class Tail {
       this.running = false;
       this.onIdle();
     }
+  }
+
+  /**
+   * Keeps `entries` (the buffer's entries right after `after`, contiguous) and hands each
+   * waiter what is new to it. Entries the tail already has (a local append delivered them
+   * while this read was in flight) are skipped.
+   */
+  private take(after: string, entries: StoredEntry[]): void {
+    let from = after;
+    let fresh = entries;
+    if (this.lastId !== null && compareEntryIds(this.lastId, after) > 0) {
+      // `lastId` is an entry of the buffer after `after`: a read reaching past it holds it
+      // and everything up to it, so what follows it is contiguous with the kept entries.
+      fresh = entries.filter((stored) => compareEntryIds(stored.id, this.lastId!) > 0);
+      from = this.lastId;
+    }
+    if (fresh.length === 0) return;
+    this.lastId = fresh.at(-1)!.id;
+    // Contiguous with what is kept: these start right after the newest kept entry.
+    const contiguous = this.recentFrom !== null && (this.recent.at(-1)?.id ?? this.recentFrom) === from;
+    if (contiguous) {
+      for (const stored of fresh) this.recent.push(stored);
+    } else {
+      this.recent = fresh.slice();
+      this.recentFrom = from;
+      this.encoded.clear();
+    }
+    if (this.recent.length > 2 * RECENT_LIMIT) {
+      const dropped = this.recent.length - RECENT_LIMIT;
+      for (let index = 0; index < dropped; index++) this.encoded.delete(this.recent[index]!.id);
+      this.recentFrom = this.recent[dropped - 1]!.id;
+      this.recent = this.recent.slice(dropped);
+    }
+    for (const waiter of this.waiters) {
+      // A waiter ahead of `from` (it read the store itself) only wants what is new to it.
+      // Registration guarantees waiter.after >= from, so nothing between is missed.
+      const mine = fresh.filter((stored) => compareEntryIds(stored.id, waiter.after) > 0);
+      if (mine.length > 0) {
+        this.waiters.delete(waiter);
+        this.servedAt = this.now();
+        waiter.resolve({ kind: "entries", entries: mine });
+      }
+    }
+  }
+
+  /**
+   * Entries this process appended to the buffer, right after `previous` (null: it was
+   * empty). Kept and handed out at once when they follow the tail's newest entry; otherwise
+   * someone else appended in between, and the loop reads the store.
+   */
+  fed(previous: string | null, stored: StoredEntry[]): void {
+    this.fedAt = this.now();
+    if (stored.length === 0) return;
+    if (this.lastId === null) {
+      // The loop is looking up its head, which may be older or newer than these: read once.
+      this.gap = true;
+      return;
+    }
+    if (compareEntryIds(previous ?? ZERO_ENTRY_ID, this.lastId) <= 0) {
+      this.take(previous ?? ZERO_ENTRY_ID, stored);
+    } else {
+      this.gap = true;
+      this.wake?.();
+    }
+  }
+
+  /** Waits up to `ms` while local appends feed the tail; ends early on a gap or stop. */
+  private localAppendOrTimeout(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.stopSignal.removeEventListener("abort", done);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.stopSignal.addEventListener("abort", done, { once: true });
+      this.wake = done;
+    });
   }
 
   /** The kept entries after `after`, or null when the window does not reach back to it. */
@@ -269,6 +348,34 @@ export class BufferHub {
       activeTail.waiters.add(waiter);
       if (!activeTail.running) void activeTail.run();
     });
+  }
+
+  /**
+   * `store` as this process's writers use it: appends through it also feed the buffer's
+   * local tail (§4 "local feed"), so the process's own readers of a turn it runs get each
+   * entry without a store read (on Redis: no `XREAD` per entry on the writer's instance).
+   * A store without `appendLinked` is returned as it is.
+   */
+  feeding(store: StreamStore): StreamStore {
+    const appendLinked = store.appendLinked?.bind(store);
+    if (!appendLinked) return store;
+    const linked = async (key: string, entries: readonly BufferEntry[]): Promise<LinkedAppend> => {
+      const appended = await appendLinked(key, entries);
+      this.tails.get(key)?.fed(appended.previous, appended.stored);
+      return appended;
+    };
+    // Everything else runs on the store itself.
+    return delegateMethods(
+      store,
+      (method) =>
+        (...args) =>
+          method.apply(store, args),
+      {
+        appendLinked: linked,
+        appendMany: async (key, entries) => (await linked(key, entries)).stored.map((stored) => stored.id),
+        append: async (key, entry) => (await linked(key, [entry])).stored[0]!.id,
+      },
+    );
   }
 
   private release(key: string): void {

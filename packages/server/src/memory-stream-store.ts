@@ -6,7 +6,7 @@ import {
   type TurnSnapshot,
   ZERO_ENTRY_ID,
 } from "@chat-replay/protocol";
-import type { Checkpoint, SnapshotWrite, StreamReadOptions, StreamStore } from "./stream-store";
+import type { Checkpoint, LinkedAppend, SnapshotWrite, StreamReadOptions, StreamStore } from "./stream-store";
 
 /** Options of {@link MemoryStreamStore}. */
 export interface MemoryStreamStoreOptions {
@@ -68,28 +68,43 @@ export class MemoryStreamStore implements StreamStore {
   }
 
   async append(key: string, entry: BufferEntry): Promise<string> {
+    return this.appendNow(key, [entry])[0]!.id;
+  }
+
+  async appendMany(key: string, entries: readonly BufferEntry[]): Promise<string[]> {
+    return this.appendNow(key, entries).map((stored) => stored.id);
+  }
+
+  async appendLinked(key: string, entries: readonly BufferEntry[]): Promise<LinkedAppend> {
+    if (entries.length === 0) return { previous: null, stored: [] };
+    const buffer = this.buffers.get(key);
+    const previous = buffer && buffer.entries.length > buffer.head ? buffer.entries.at(-1)!.id : null;
+    return { previous, stored: this.appendNow(key, entries) };
+  }
+
+  /** Appends synchronously, so entries of one call are contiguous whatever else is in flight. */
+  private appendNow(key: string, entries: readonly BufferEntry[]): StoredEntry[] {
+    if (entries.length === 0) return [];
     let buffer = this.buffers.get(key);
     if (!buffer) {
       buffer = newBuffer();
       this.buffers.set(key, buffer);
     }
-    // §4: same ms → seq+1; a clock that went backwards keeps the last ms.
-    const ms = Math.max(this.now(), buffer.lastMs);
-    const seq = ms === buffer.lastMs ? buffer.lastSeq + 1 : 0;
-    buffer.lastMs = ms;
-    buffer.lastSeq = seq;
-    const id = `${ms}-${seq}`;
-    buffer.entries.push({ id, entry });
-    this.trim(buffer);
+    const appended: StoredEntry[] = [];
+    for (const entry of entries) {
+      // §4: same ms → seq+1; a clock that went backwards keeps the last ms.
+      const ms = Math.max(this.now(), buffer.lastMs);
+      const seq = ms === buffer.lastMs ? buffer.lastSeq + 1 : 0;
+      buffer.lastMs = ms;
+      buffer.lastSeq = seq;
+      const stored: StoredEntry = { id: `${ms}-${seq}`, entry };
+      buffer.entries.push(stored);
+      appended.push(stored);
+      this.trim(buffer);
+    }
     for (const wake of buffer.waiters) wake();
     buffer.waiters.clear();
-    return id;
-  }
-
-  async appendMany(key: string, entries: readonly BufferEntry[]): Promise<string[]> {
-    const ids: string[] = [];
-    for (const entry of entries) ids.push(await this.append(key, entry));
-    return ids;
+    return appended;
   }
 
   /**

@@ -16,7 +16,7 @@ import { DEFAULT_REDIS_URL, RedisConnection, type RedisLog, type RedisTarget } f
 import { RedisNotifyReader } from "./redis-notify-reader";
 import { RedisScript } from "./redis-script";
 import { ENTRY_FIELD, parseStreamEntries, redisIdBound, streamsOf } from "./redis-stream-entries";
-import type { Checkpoint, SnapshotWrite, StreamReadOptions, StreamStore } from "./stream-store";
+import type { Checkpoint, LinkedAppend, SnapshotWrite, StreamReadOptions, StreamStore } from "./stream-store";
 
 /** Options of {@link RedisStreamStore}. */
 export interface RedisStreamStoreOptions {
@@ -79,7 +79,7 @@ end
  * KEYS: buffer, snapshot hash, checkpoint ids (sorted set, score = ms), checkpoint states
  * (hash); ARGV: now ms, cap, slack, notify channel ('' for none), entry JSON... The newest
  * id is published on the channel (`SPUBLISH`: same slot, for readers on a Redis Cluster).
- * Returns the ids in order.
+ * Returns the id of the newest entry before these ('' for none), then the new ids in order.
  */
 const APPEND = new RedisScript(
   `${LUA_IDS}
@@ -96,7 +96,7 @@ if lastId then lastMs, lastSeq = idParts(lastId) end
 local now = tonumber(ARGV[1])
 local ms, seq
 if now > lastMs then ms, seq = now, 0 else ms, seq = lastMs, lastSeq + 1 end
-local ids = {}
+local ids = {top[1] and top[1][1] or ''}
 for i = 5, #ARGV do
   local id = string.format('%.0f-%.0f', ms, seq)
   redis.call('XADD', KEYS[1], id, '${ENTRY_FIELD}', ARGV[i])
@@ -312,15 +312,31 @@ export class RedisStreamStore implements StreamStore {
 
   async appendMany(key: string, entries: readonly BufferEntry[]): Promise<string[]> {
     if (entries.length === 0) return [];
+    return (await this.appendJson(key, entries)).ids;
+  }
+
+  async appendLinked(key: string, entries: readonly BufferEntry[]): Promise<LinkedAppend> {
+    if (entries.length === 0) return { previous: null, stored: [] };
+    const { previous, ids, json } = await this.appendJson(key, entries);
+    // Decoded from the JSON just written, as a read of these ids would decode it.
+    const raw = ids.map((id, index) => [id, [ENTRY_FIELD, json[index]]]);
+    return { previous, stored: this.parse(key, raw) };
+  }
+
+  private async appendJson(
+    key: string,
+    entries: readonly BufferEntry[],
+  ): Promise<{ previous: string | null; ids: string[]; json: string[] }> {
     const json = entries.map((entry) => JSON.stringify(entry));
-    const ids = await this.command.run("append", (client) =>
+    const reply = await this.command.run("append", (client) =>
       APPEND.run(
         client,
         [key, snapshotKey(key), checkpointIdsKey(key), checkpointsKey(key)],
         [this.now(), this.maxLength, this.slack, this.notify ? notifyChannel(key) : "", ...json],
       ),
     );
-    return (ids as unknown[]).map(String);
+    const [previous, ...ids] = (reply as unknown[]).map(String);
+    return { previous: previous ? previous : null, ids, json };
   }
 
   async read(key: string, after: string, options: StreamReadOptions = {}): Promise<StoredEntry[]> {

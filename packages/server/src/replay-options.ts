@@ -190,10 +190,13 @@ export function resolveOptions(options: ReplayServerOptions): ReplayContext {
     );
   }
   const metrics = options.metrics ?? null;
+  const blockMs = options.timing?.blockMs ?? 1000;
   // With metrics, every failed store call is counted (`chat_replay_store_errors_total`).
   const counted = <T extends object>(store: T): T => (metrics ? countStoreErrors(store, metrics) : store);
-  const streamStore = counted(options.streamStore ?? new MemoryStreamStore());
-  const blockMs = options.timing?.blockMs ?? 1000;
+  const baseStore = counted(options.streamStore ?? new MemoryStreamStore());
+  const hub = new BufferHub(baseStore, blockMs, undefined, undefined, options.limits?.replayCacheBytes);
+  // Local appends feed the hub's tails (§4 local feed); readers read `baseStore` through the hub.
+  const streamStore = hub.feeding(baseStore);
   const prefix = options.keyPrefix ?? "chat-replay";
   if (/[{}]/.test(prefix)) {
     // A brace in the prefix would become the Redis Cluster hash tag instead of the session id.
@@ -207,7 +210,7 @@ export function resolveOptions(options: ReplayServerOptions): ReplayContext {
           options.timing?.sessionTtlMs === undefined ? {} : { sessionTtlMs: options.timing.sessionTtlMs },
         ),
     ),
-    hub: new BufferHub(streamStore, blockMs, undefined, undefined, options.limits?.replayCacheBytes),
+    hub,
     snapshotEvery: Math.max(1, options.limits?.snapshotEvery ?? defaultSnapshotEvery(streamStore)),
     historyRetryMs: options.timing?.historyRetryMs ?? 200,
     model: options.model,

@@ -21,6 +21,17 @@ export interface StreamReadOptions {
   readonly waitFirst?: boolean;
 }
 
+/** What {@link StreamStore.appendLinked} returns. */
+export interface LinkedAppend {
+  /**
+   * The buffer's newest entry before the appended ones, read in the same atomic step as the
+   * append (null when it had none): nothing lies between it and the first new entry.
+   */
+  readonly previous: string | null;
+  /** The appended entries with their ids, in order, exactly as a read would return them. */
+  readonly stored: StoredEntry[];
+}
+
 /** A fold state kept with a buffer: the adapter state after entry `entryId` (§4). */
 export interface Checkpoint {
   /** The entry folded last; `0-0` for the state before the first entry. */
@@ -59,6 +70,12 @@ export interface StreamStore {
   append(key: string, entry: BufferEntry): Promise<string>;
   /** Appends entries in order, atomically and in one round trip where the store allows. */
   appendMany(key: string, entries: readonly BufferEntry[]): Promise<string[]>;
+  /**
+   * Optional: `appendMany` that also says which entry the new ones directly follow. With it
+   * the hub serves this process's readers of a buffer from the process's own appends (§4
+   * "local feed"), without a store read for them.
+   */
+  appendLinked?(key: string, entries: readonly BufferEntry[]): Promise<LinkedAppend>;
   /** Entries with id > `after` (`0-0` = from the start), oldest first, waiting up to `block` ms. */
   read(key: string, after: string, options?: StreamReadOptions): Promise<StoredEntry[]>;
   /** Entries with `min` <= id <= `max`, oldest first; `-`/`+` are the open ends. */

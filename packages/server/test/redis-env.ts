@@ -113,6 +113,7 @@ export function withKeyPrefix(store: StreamStore, prefix: string): StreamStore {
   return {
     append: (key, entry) => store.append(k(key), entry),
     appendMany: (key, entries) => store.appendMany(k(key), entries),
+    ...(store.appendLinked ? { appendLinked: (key, entries) => store.appendLinked!(k(key), entries) } : {}),
     read: (key, after, options) => store.read(k(key), after, options),
     range: (key, min, max, count) => store.range(k(key), min, max, count),
     oldestId: (key) => store.oldestId(k(key)),
@@ -212,6 +213,7 @@ export function withHashTaggedKeys(store: StreamStore, prefix: string): StreamSt
     maxLength: store.maxLength,
     append: (key, entry) => tagged.append(k(key), entry),
     appendMany: (key, entries) => tagged.appendMany(k(key), entries),
+    ...(tagged.appendLinked ? { appendLinked: (key, entries) => tagged.appendLinked!(k(key), entries) } : {}),
     read: (key, after, options) => tagged.read(k(key), after, options),
     range: (key, min, max, count) => tagged.range(k(key), min, max, count),
     oldestId: (key) => tagged.oldestId(k(key)),

@@ -1,3 +1,4 @@
+import { delegateMethods } from "../delegate-methods";
 import type { ReplayMetrics } from "./replay-metrics";
 
 /** `redis`, `postgres`, `memory` or `custom`: the name a store is counted and checked under. */
@@ -20,30 +21,15 @@ export function countStoreErrors<T extends object>(store: T, metrics: ReplayMetr
     if (!isAbort(error)) metrics.storeError(name);
     throw error;
   };
-  const wrapper = Object.create(store) as T;
-  for (
-    let owner: object | null = store;
-    owner !== null && owner !== Object.prototype;
-    owner = Object.getPrototypeOf(owner)
-  ) {
-    for (const property of Object.getOwnPropertyNames(owner)) {
-      if (property === "constructor" || Object.hasOwn(wrapper, property)) continue;
-      const method = Object.getOwnPropertyDescriptor(owner, property)?.value;
-      if (typeof method !== "function") continue;
-      Object.defineProperty(wrapper, property, {
-        value: (...args: unknown[]) => {
-          let result: unknown;
-          try {
-            result = method.apply(store, args);
-          } catch (error) {
-            count(error);
-          }
-          return result instanceof Promise ? result.catch(count) : result;
-        },
-      });
+  return delegateMethods(store, (method) => (...args) => {
+    let result: unknown;
+    try {
+      result = method.apply(store, args);
+    } catch (error) {
+      count(error);
     }
-  }
-  return wrapper;
+    return result instanceof Promise ? result.catch(count) : result;
+  });
 }
 
 function isAbort(error: unknown): boolean {
