@@ -17,7 +17,7 @@ import {
   TurnSnapshotter,
 } from "@chat-replay/server";
 import { createRedisStores } from "@chat-replay/server/redis";
-import { createScriptedModel } from "@chat-replay/server/testing";
+import { createScriptedModel, writerStreamStore } from "@chat-replay/server/testing";
 import { serve } from "@hono/node-server";
 import { createClient } from "redis";
 import { createResumableStreamContext, type ResumableStreamContext } from "resumable-stream";
@@ -35,6 +35,11 @@ interface Ours {
    */
   readonly extra: http.Server[];
   readonly streamStore: StreamStore;
+  /**
+   * Each server's stream store as its own runner writes to it (`writerStreamStore`: its
+   * appends feed that server's readers, §4 local feed), by name: `main` and each `extra`.
+   */
+  readonly writers: ReadonlyMap<string, StreamStore>;
   readonly sessionStore: SessionStore;
   readonly keyPrefix: string;
   readonly token: string;
@@ -51,10 +56,23 @@ const CREATE_BATCH = 64;
  * The turn runner's write path (turn-runner.ts `consume`): append a batch, then tell the
  * turn's `TurnSnapshotter`, which refreshes the stored snapshot every `snapshotEvery` entries.
  */
-async function produce(o: Ours, key: string, entries: readonly BufferEntry[]): Promise<string[]> {
-  const ids = await o.streamStore.appendMany(key, entries);
+async function produce(
+  o: Ours,
+  key: string,
+  entries: readonly BufferEntry[],
+  writer: StreamStore,
+): Promise<string[]> {
+  const ids = await writer.appendMany(key, entries);
   await snapshotterOf(o, key).appended(entries.length);
   return ids;
+}
+
+/** The writer store of the server named by `args.via` (`main` when absent). */
+function writerOf(o: Ours, args: Record<string, unknown>): StreamStore {
+  const name = String(args.via ?? "main");
+  const writer = o.writers.get(name);
+  if (!writer) throw new Error(`no server ${name}`);
+  return writer;
 }
 
 function snapshotterOf(o: Ours, key: string): TurnSnapshotter {
@@ -70,10 +88,10 @@ function snapshotterOf(o: Ours, key: string): TurnSnapshotter {
  * The end of a turn as `endTurn` (turn-lifecycle.ts) writes it: the snapshot is brought up
  * to date (history assembly), then the final end marker is appended on its own.
  */
-async function produceEnd(o: Ours, key: string): Promise<string> {
+async function produceEnd(o: Ours, key: string, writer: StreamStore): Promise<string> {
   await snapshotterOf(o, key).refresh();
   o.snapshotters.delete(key);
-  return o.streamStore.append(key, { type: "end", reason: "final", phase: 0 });
+  return writer.append(key, { type: "end", reason: "final", phase: 0 });
 }
 
 interface PeerStream {
@@ -198,16 +216,20 @@ const ops: Record<string, Op> = {
       (args.extra as Record<string, { observability?: string; replayCacheBytes?: number }>) ?? {};
     const extra: http.Server[] = [];
     const ports: Record<string, number> = {};
+    const writers = new Map<string, StreamStore>([["main", writerStreamStore(server)]]);
     for (const [name, settings] of Object.entries(wanted)) {
-      const started = await serveFetch(create(settings.observability, settings.replayCacheBytes).fetch);
+      const extraServer = create(settings.observability, settings.replayCacheBytes);
+      const started = await serveFetch(extraServer.fetch);
       extra.push(started.http);
       ports[name] = started.port;
+      writers.set(name, writerStreamStore(extraServer));
     }
     ours = {
       server,
       http: httpServer,
       extra,
       streamStore,
+      writers,
       sessionStore,
       keyPrefix,
       token: String(args.token),
@@ -264,10 +286,10 @@ const ops: Record<string, Op> = {
       const batch: BufferEntry[] = [];
       for (let index = from; index < Math.min(entries, from + CREATE_BATCH); index++)
         batch.push(entryAt(index));
-      ids.push(...(await produce(o, key, batch)));
+      ids.push(...(await produce(o, key, batch, writerOf(o, args))));
     }
     if (args.end) {
-      ids.push(await produceEnd(o, key));
+      ids.push(await produceEnd(o, key, writerOf(o, args)));
       await o.sessionStore.finalizeTurn(sessionId, runId, "idle");
     }
     const snapshot = await o.streamStore.readSnapshot(key);
@@ -291,7 +313,8 @@ const ops: Record<string, Op> = {
    * (`tick`), or as fast as the store takes them with `window` appends in flight (the turn
    * runner's pipelining). `stamp` puts the monotonic send time (ns) into each delta.
    * `end` appends the final end marker last. Every write goes through {@link produce}, so
-   * the turn's snapshot follows the appends as it does under the runner.
+   * the turn's snapshot follows the appends as it does under the runner, and through the
+   * writer store of server `via` (default `main`), so that server's readers are fed by it.
    */
   "ours.append": async (args) => {
     const o = need(ours, "ours");
@@ -302,6 +325,7 @@ const ops: Record<string, Op> = {
     const text = String(args.text ?? "x");
     const stamp = Boolean(args.stamp);
     const tick = Boolean(args.tick);
+    const writer = writerOf(o, args);
     const cpuBefore = process.cpuUsage();
     const started = now();
     const pending: Promise<unknown>[] = [];
@@ -318,20 +342,20 @@ const ops: Record<string, Op> = {
           // out together as one `appendMany` (see AppendPipeline in turn-runner.ts).
           batches.set(key, [...(batches.get(key) ?? []), entry]);
           if ((batches.get(key)?.length ?? 0) >= window) {
-            pending.push(produce(o, key, batches.get(key) ?? []));
+            pending.push(produce(o, key, batches.get(key) ?? [], writer));
             batches.set(key, []);
             await Promise.all(pending.splice(0));
           }
         } else {
-          pending.push(produce(o, key, [entry]));
+          pending.push(produce(o, key, [entry], writer));
           await Promise.all(pending.splice(0));
         }
       }
       if (tick) await new Promise((resolve) => setImmediate(resolve));
     }
-    for (const [key, rest] of batches) if (rest.length > 0) await produce(o, key, rest);
+    for (const [key, rest] of batches) if (rest.length > 0) await produce(o, key, rest, writer);
     await Promise.all(pending.splice(0));
-    if (args.end) await Promise.all(keys.map((key) => produceEnd(o, key)));
+    if (args.end) await Promise.all(keys.map((key) => produceEnd(o, key, writer)));
     const cpu = process.cpuUsage(cpuBefore);
     return { elapsedMs: now() - started, cpuMs: (cpu.user + cpu.system) / 1000 };
   },

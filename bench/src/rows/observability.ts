@@ -53,6 +53,7 @@ async function fanout(
   observers: number,
   entries: number,
   intervalMs: number,
+  via: string,
 ): Promise<number> {
   const turn = await instance.call<Turn>("ours.createTurn", { entries: 1 });
   const handles: ReturnType<typeof rawObserver>[] = [];
@@ -62,7 +63,8 @@ async function fanout(
   }
   await Promise.all(handles.map((handle) => handle.ready));
   const before = await instance.call<{ cpuMs: number }>("usage");
-  await instance.call("ours.append", { keys: [turn.key], count: entries, intervalMs, end: true });
+  // Written through the measured server's own writer store, as its runner would (§4 local feed).
+  await instance.call("ours.append", { keys: [turn.key], count: entries, intervalMs, end: true, via });
   await Promise.all(handles.map((handle) => handle.ended));
   const after = await instance.call<{ cpuMs: number }>("usage");
   await instance.call("ours.drop", { keys: [turn.key] });
@@ -89,6 +91,8 @@ export async function observabilityRow(ctx: BenchContext): Promise<RowResult> {
       },
     );
     const portOf = (variant: ObservabilityVariant) => (variant === "off" ? port : ports[variant]!);
+    // The server whose writer store feeds the measured readers: the one they read from.
+    const viaOf = (variant: ObservabilityVariant) => (variant === "off" ? "main" : variant);
     // One finished turn in the shared store, replayed through each of the servers.
     const finished = await instance.call<Turn>("ours.createTurn", {
       entries: frames,
@@ -102,7 +106,7 @@ export async function observabilityRow(ctx: BenchContext): Promise<RowResult> {
       ]),
     );
     // Warm-up of every server, then interleaved repetitions: drift hits all variants alike.
-    for (const variant of VARIANTS) await fanout(ctx, instance, portOf(variant), 10, 20, 5);
+    for (const variant of VARIANTS) await fanout(ctx, instance, portOf(variant), 10, 20, 5, viaOf(variant));
     // More repetitions than other rows: the differences sought are a few per cent.
     const reps = ctx.quick ? ctx.reps : 11;
     for (let rep = 0; rep < reps; rep++) {
@@ -138,13 +142,16 @@ export async function observabilityRow(ctx: BenchContext): Promise<RowResult> {
           tick: true,
           text: DELTA_TEXT,
           end: true,
+          via: viaOf(variant),
         });
         await live.ended;
         into.liveMs.push(live.endedAt - liveStart);
         into.liveCpuMs.push((await cpuOf(instance)) - liveCpu);
         await instance.call("ours.drop", { keys: [turn.key] });
         // Row 4's fan-out: one running turn to many observers, server CPU per entry.
-        into.fanoutCpuMsPerEntry.push(await fanout(ctx, instance, port, observers, fanoutEntries, 20));
+        into.fanoutCpuMsPerEntry.push(
+          await fanout(ctx, instance, port, observers, fanoutEntries, 20, viaOf(variant)),
+        );
       }
     }
     return report(samples, frames, observers, fanoutEntries);

@@ -17,6 +17,8 @@ export type WaitResult =
 
 interface Waiter {
   readonly after: string;
+  /** When it resolves idle (`performance.now()`), unless served or aborted before. */
+  readonly deadline: number;
   readonly resolve: (result: WaitResult) => void;
 }
 
@@ -252,9 +254,46 @@ class Tail {
     return this.recent.slice(low);
   }
 
+  /**
+   * Adds a reader's wait. Its timeout is one timer per tail, armed for the earliest deadline
+   * (readers wait with the same timeout, so that is usually the oldest waiter's), not a timer
+   * per wait: a live reader waits once per entry, and a thousand of them would otherwise set
+   * and clear a thousand timers per entry.
+   */
+  addWaiter(waiter: Waiter): void {
+    this.waiters.add(waiter);
+    if (waiter.deadline < this.armedFor) this.armDeadline(waiter.deadline);
+  }
+
+  private deadlineTimer: ReturnType<typeof setTimeout> | null = null;
+  private armedFor = Number.POSITIVE_INFINITY;
+
+  private armDeadline(deadline: number): void {
+    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
+    this.armedFor = deadline;
+    this.deadlineTimer = setTimeout(() => this.expireWaiters(), Math.max(0, deadline - performance.now()));
+  }
+
+  /** Resolves the waiters whose deadline passed idle, and arms the timer for the next. */
+  private expireWaiters(): void {
+    this.deadlineTimer = null;
+    this.armedFor = Number.POSITIVE_INFINITY;
+    // A timer may fire a fraction of a millisecond before the deadline it was set for.
+    const now = performance.now() + 1;
+    let next = Number.POSITIVE_INFINITY;
+    for (const waiter of this.waiters) {
+      if (waiter.deadline <= now) waiter.resolve({ kind: "idle" });
+      else next = Math.min(next, waiter.deadline);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.armDeadline(next);
+  }
+
   settleAll(result: WaitResult): void {
     for (const waiter of this.waiters) waiter.resolve(result);
     this.waiters.clear();
+    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = null;
+    this.armedFor = Number.POSITIVE_INFINITY;
   }
 }
 
@@ -334,20 +373,46 @@ export class BufferHub {
       return Promise.resolve(recent ? { kind: "entries", entries: recent } : { kind: "behind" });
     }
     const activeTail = tail;
+    if (signal?.aborted) return Promise.resolve({ kind: "idle" });
+    const aborts = signal ? this.abortsOf(signal) : null;
     return new Promise<WaitResult>((resolve) => {
       const finish = (result: WaitResult) => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
+        aborts?.delete(onAbort);
         activeTail.waiters.delete(waiter);
         resolve(result);
       };
-      const waiter: Waiter = { after, resolve: finish };
+      const waiter: Waiter = { after, deadline: performance.now() + timeoutMs, resolve: finish };
       const onAbort = () => finish({ kind: "idle" });
-      const timer = setTimeout(() => finish({ kind: "idle" }), timeoutMs);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      activeTail.waiters.add(waiter);
+      aborts?.add(onAbort);
+      activeTail.addWaiter(waiter);
       if (!activeTail.running) void activeTail.run();
     });
+  }
+
+  /** The pending waits of each reader's signal, behind one listener per signal. */
+  private readonly aborts = new WeakMap<AbortSignal, Set<() => void>>();
+
+  /**
+   * The set of abort callbacks of `signal`: a reader waits once per entry with the same
+   * signal, so it listens once (adding and removing an event listener per wait costs more
+   * than the rest of the wait).
+   */
+  private abortsOf(signal: AbortSignal): Set<() => void> {
+    let callbacks = this.aborts.get(signal);
+    if (!callbacks) {
+      const pending = new Set<() => void>();
+      callbacks = pending;
+      this.aborts.set(signal, pending);
+      signal.addEventListener(
+        "abort",
+        () => {
+          for (const callback of pending) callback();
+          pending.clear();
+        },
+        { once: true },
+      );
+    }
+    return callbacks;
   }
 
   /**

@@ -21,6 +21,7 @@ import { type ReplayServerOptions, resolveOptions } from "./replay-options";
 import { createSessionBodySchema, describeIssue } from "./request-schemas";
 import { createSessionRoutes } from "./session-routes";
 import type { SessionRecord } from "./session-store";
+import type { StreamStore } from "./stream-store";
 import { TurnRunner } from "./turn-runner";
 
 /** A replay server: a Web-standard `fetch` handler plus `close`. */
@@ -293,7 +294,7 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
     return errorResponse(500, "internal", `Internal error (error ${errorId}).`);
   });
 
-  return {
+  const server: ReplayServer = {
     fetch: async (request) => {
       // Under a base path, probes also answer at the root (a load balancer probes /healthz).
       if (ctx.basePath !== "") {
@@ -315,6 +316,23 @@ export function createReplayServer(options: ReplayServerOptions): ReplayServer {
       await ctx.sessionStore.close();
     },
   };
+  writerStores.set(server, ctx.streamStore);
+  return server;
+}
+
+/** Each server's stream store as its own writers use it (see {@link writerStreamStore}). */
+const writerStores = new WeakMap<ReplayServer, StreamStore>();
+
+/**
+ * The stream store as `server`'s own turn runner writes to it: appends through it reach the
+ * server's local readers without a store read (§4 "Local feed"). For load tests and tools
+ * that write a turn's entries themselves; `@chat-replay/server/testing` exports it.
+ */
+export function writerStreamStore(server: ReplayServer): StreamStore {
+  const store = writerStores.get(server);
+  if (!store)
+    throw new ChatReplayError("invalid_options", "writerStreamStore: not a server of createReplayServer.");
+  return store;
 }
 
 /** The claim that keeps a share link alive; deleting it revokes the link. */

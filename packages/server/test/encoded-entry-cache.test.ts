@@ -60,6 +60,16 @@ describe("encode once, write many (§4 fan-out)", () => {
     expect(textOf(new FrameFolder(INITIAL_ADAPTER_STATE, 0, null).fold(entries))).toBe(firstText);
   });
 
+  it("a live reader's one-entry batch is the very bytes the first reader encoded: no encoding or copy per reader", async () => {
+    const { hub, entries } = await liveTail(TURN);
+    const first = folderOf(hub);
+    const second = folderOf(hub, structuredClone(INITIAL_ADAPTER_STATE));
+    for (const stored of entries) {
+      const mine = first.fold([stored]).bytes;
+      expect(second.fold([stored]).bytes).toBe(mine);
+    }
+  });
+
   it("a reader whose state differs never takes another reader's fold; a resume still suppresses up to its cursor", async () => {
     const { hub, entries } = await liveTail(TURN);
     folderOf(hub).fold(entries);

@@ -40,7 +40,15 @@ export class EntrySource {
    */
   async next(idleMs: number, signal: AbortSignal): Promise<StoredEntry[] | "idle"> {
     try {
-      if (this.fromTail) await this.pause(signal);
+      if (this.fromTail) {
+        // Write coalescing (§4): a live reader back for more less than `hub.coalesceMs` after
+        // it was last handed entries waits out the rest of that interval, then takes what
+        // arrived meanwhile in one read, so a fast turn costs one socket write per interval,
+        // not one per entry; slower entries (a chat's tokens) are read at once. Checked here,
+        // not in an async call: a live reader passes here once per entry.
+        const wait = this.handedAt + this.hub.coalesceMs - this.hub.now();
+        if (wait > 0) await delay(wait, signal);
+      }
       const after = this.position;
       const entries = await this.read(idleMs, signal);
       if (entries === "idle") return entries;
@@ -53,18 +61,6 @@ export class EntrySource {
       this.atHead = false;
       throw error;
     }
-  }
-
-  /**
-   * Write coalescing (§4): a live reader that comes back for more less than `hub.coalesceMs`
-   * after it was last handed entries waits out the rest of that interval first, then takes
-   * everything that arrived meanwhile in one read, so a fast turn costs one socket write per
-   * interval, not one per entry. Entries that come slower than that (a chat's tokens) are
-   * read at once; the added delay is bounded by the interval.
-   */
-  private async pause(signal: AbortSignal): Promise<void> {
-    const wait = this.handedAt + this.hub.coalesceMs - this.hub.now();
-    if (wait > 0) await delay(wait, signal);
   }
 
   private async read(idleMs: number, signal: AbortSignal): Promise<StoredEntry[] | "idle"> {

@@ -37,6 +37,29 @@ export interface FoldCache {
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
+const FINISH_BYTES = encoder.encode(SSE_FINISH);
+
+/**
+ * The parts as one array: a live reader's usual batch is one entry, whose shared bytes go
+ * out as they are (no copy, no encoding per reader).
+ */
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  let only: Uint8Array = EMPTY;
+  for (const part of parts) {
+    if (part.length === 0) continue;
+    only = size === 0 ? part : only;
+    size += part.length;
+  }
+  if (size === only.length) return only;
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.length;
+  }
+  return bytes;
+}
 
 /**
  * Folds a reader's entries through the adapter (§5) into SSE text: frames up to
@@ -83,16 +106,18 @@ export class FrameFolder {
   }
 
   private foldEntries(entries: readonly StoredEntry[]): FoldedText {
-    let text = "";
+    const parts: Uint8Array[] = [];
     for (const stored of entries) {
       const encoded = this.encode(stored);
       this.state = encoded.after;
       if (this.suppressThrough === null) {
-        text += encoded.text;
+        parts.push(encoded.bytes);
       } else {
+        let text = "";
         for (const frame of framesAfter(stored.id, encoded.frames, this.suppressThrough)) {
           text += encodeSseFrame(frame);
         }
+        parts.push(encoder.encode(text));
       }
       // Past the cursor's entry every frame is sent: stop comparing ids.
       if (this.suppressThrough && compareEntryIds(stored.id, this.suppressThrough.entryId) >= 0) {
@@ -100,24 +125,30 @@ export class FrameFolder {
       }
       const entry = stored.entry;
       if (entry.type === "end" && (entry.reason === "final" || entry.phase >= this.stopPhase)) {
-        return { bytes: encoder.encode(text + SSE_FINISH), done: true };
+        parts.push(FINISH_BYTES);
+        return { bytes: concat(parts), done: true };
       }
     }
-    return { bytes: text.length === 0 ? EMPTY : encoder.encode(text), done: false };
+    return { bytes: concat(parts), done: false };
   }
 
   /**
    * The entry's fold from the current state: from the cache, or folded here. Entries a
    * resume folds silently (before its cursor) are not encoded at all; the rest are stored.
    */
-  private encode(stored: StoredEntry): { after: AdapterState; frames: readonly Frame[]; text: string } {
+  private encode(stored: StoredEntry): { after: AdapterState; frames: readonly Frame[]; bytes: Uint8Array } {
     const cached = this.cache?.entries.get(this.cache.key, stored.id, this.state);
     if (cached) return cached;
     const result = adapt(this.state, stored);
-    if (this.suppressThrough !== null) return { after: result.state, frames: result.frames, text: "" };
+    if (this.suppressThrough !== null) return { after: result.state, frames: result.frames, bytes: EMPTY };
     let text = "";
     for (const frame of result.frames) text += encodeSseFrame(frame);
-    const encoded = { before: this.state, after: result.state, frames: result.frames, text };
+    const encoded = {
+      before: this.state,
+      after: result.state,
+      frames: result.frames,
+      bytes: encoder.encode(text),
+    };
     this.cache?.entries.set(this.cache.key, stored.id, encoded);
     return encoded;
   }
