@@ -118,6 +118,8 @@ class Deferred {
 
 let ours: Ours | null = null;
 let raw: http.Server | null = null;
+/** Row 4's bare reference: the open responses of its node:http server. */
+const rawFanout = new Set<http.ServerResponse>();
 let peer: Peer | null = null;
 const rawFrames: { single: Buffer[]; batches: Buffer[] } = { single: [], batches: [] };
 
@@ -309,7 +311,8 @@ const ops: Record<string, Op> = {
   },
 
   /**
-   * Appends `count` text deltas to each key: paced (`intervalMs`), one per event-loop turn
+   * Appends `count` text deltas to each key: paced (`intervalMs`; several keys' appends spread
+   * evenly over it), one per event-loop turn
    * (`tick`), or as fast as the store takes them with `window` appends in flight (the turn
    * runner's pipelining). `stamp` puts the monotonic send time (ns) into each delta.
    * `end` appends the final end marker last. Every write goes through {@link produce}, so
@@ -331,11 +334,13 @@ const ops: Record<string, Op> = {
     const pending: Promise<unknown>[] = [];
     const batches = new Map<string, BufferEntry[]>();
     for (let index = 0; index < count; index++) {
-      if (intervalMs > 0) {
-        const wait = started + index * intervalMs - now();
-        if (wait > 0) await sleep(wait);
-      }
-      for (const key of keys) {
+      for (const [slot, key] of keys.entries()) {
+        if (intervalMs > 0) {
+          // Several turns' appends are spread evenly over the interval, as independent turns'
+          // are, not issued back to back (which would let one read serve them all).
+          const wait = started + (index + slot / keys.length) * intervalMs - now();
+          if (wait > 0) await sleep(wait);
+        }
         const entry: BufferEntry = { type: "text-delta", part: 0, text: stamp ? `@${monoNs()}@` : text };
         if (window > 1) {
           // The turn runner's write path: entries that arrive while a write is in flight go
@@ -390,6 +395,43 @@ const ops: Record<string, Op> = {
       res.end();
     });
     return { port: await listen(raw), frames: single.length };
+  },
+
+  /**
+   * Row 4's bare reference: a node:http server that keeps every GET open as an SSE response
+   * (a `text-start` frame first, so observers see they are attached).
+   */
+  "rawFanout.start": async () => {
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, SSE_HEADERS);
+      res.write('data: {"type":"text-start","id":"0"}\n\n');
+      rawFanout.add(res);
+      res.on("close", () => rawFanout.delete(res));
+    });
+    return { port: await listen(server) };
+  },
+
+  /**
+   * Writes `count` stamped text-delta frames every `intervalMs` to every open response of
+   * `rawFanout.start` (one pre-formatted buffer per frame, shared by all), then ends them:
+   * the least a process must do to fan a live turn out, for row 4 to set its delays against.
+   */
+  "rawFanout.send": async (args) => {
+    const count = Number(args.count);
+    const intervalMs = Number(args.intervalMs);
+    const started = now();
+    for (let index = 0; index < count; index++) {
+      const wait = started + index * intervalMs - now();
+      if (wait > 0) await sleep(wait);
+      const frame = Buffer.from(
+        `id: ${index}\ndata: {"type":"text-delta","id":"0","delta":"@${monoNs()}@"}\n\n`,
+        "latin1",
+      );
+      for (const res of rawFanout) res.write(frame);
+    }
+    for (const res of rawFanout) res.end();
+    rawFanout.clear();
+    return null;
   },
 
   /** The peer: resumable-stream on node-redis clients, followers served over HTTP like ours. */

@@ -164,6 +164,45 @@ export async function run(
   };
 }
 
+/** Row 4's bare reference: delays, and the CPU of both processes as a share of one core. */
+interface BarePoint {
+  readonly p50: number;
+  readonly p99: number;
+  readonly cpuShare: number;
+}
+
+/** Delays of the bare reference: `observers` readers over `ports`, each process writing its own stamped frames. */
+async function runBare(
+  ctx: BenchContext,
+  instances: { instance: Instance; port: number }[],
+  observers: number,
+  entries: number,
+  intervalMs: number,
+): Promise<BarePoint> {
+  const delays: number[] = [];
+  const handles: ReturnType<typeof rawObserver>[] = [];
+  for (let index = 0; index < observers; index++) {
+    const { port } = instances[index % instances.length]!;
+    handles.push(rawObserver(port, "/", authHeaders(ctx), stampCollector(delays)));
+    if (index % 100 === 99) await sleep(1);
+  }
+  await Promise.all(handles.map((handle) => handle.ready));
+  const usage = async () => Promise.all(instances.map(({ instance }) => instance.call<Usage>("usage")));
+  const before = await usage();
+  const started = now();
+  await Promise.all(
+    instances.map(({ instance }) => instance.call("rawFanout.send", { count: entries, intervalMs })),
+  );
+  await Promise.all(handles.map((handle) => handle.ended));
+  const elapsed = now() - started;
+  const after = await usage();
+  const cpuMs = after.reduce((sum, usage, index) => sum + usage.cpuMs - before[index]!.cpuMs, 0);
+  const expected = entries * observers;
+  if (delays.length < expected * 0.99)
+    throw new Error(`only ${delays.length} of ${expected} bare deltas arrived`);
+  return { p50: percentile(delays, 50), p99: percentile(delays, 99), cpuShare: cpuMs / elapsed };
+}
+
 export async function fanoutRow(ctx: BenchContext): Promise<RowResult> {
   const counts = [1, 100, 1000];
   const entries = ctx.quick ? 40 : 250;
@@ -187,6 +226,7 @@ export async function fanoutRow(ctx: BenchContext): Promise<RowResult> {
     await instance.stop();
   }
   const redis: FanoutPoint[] = [];
+  let bare: BarePoint | null = null;
   let redisSkipped = ctx.redisUnavailable;
   if (!redisSkipped) {
     const variants = [
@@ -208,6 +248,15 @@ export async function fanoutRow(ctx: BenchContext): Promise<RowResult> {
         );
         redis.push(await run(ctx, pair, observers, sessions, entries, intervalMs));
       }
+      // The same two processes as bare node:http servers, each writing its own stamped
+      // frames to its 500 responses: what this machine allows, in the same run.
+      ctx.progress("row 4: bare node:http, two processes, 1,000 observers");
+      const barePair = [];
+      for (const { instance } of pair) {
+        const { port } = await instance.call<{ port: number }>("rawFanout.start");
+        barePair.push({ instance, port });
+      }
+      bare = await runBare(ctx, barePair, 1000, entries, intervalMs);
     } catch (error) {
       redisSkipped = error instanceof Error ? error.message.split("\n")[0]! : String(error);
     } finally {
@@ -242,8 +291,10 @@ export async function fanoutRow(ctx: BenchContext): Promise<RowResult> {
       row: "4",
       what: "Fan-out, Redis, two instances, 1 · 100 · 1,000 observers: p50/p99 (ms); CPU of both; max RSS (MB)",
       ours: `${delayCell(single)} ms; CPU ${cpuCell(single)}; RSS ${rssCell(single)}`,
-      reference: "—",
-      ratio: "—",
+      reference: bare
+        ? `bare node:http, two processes, 1,000 observers: ${fmt(bare.p50, 2)}/${fmt(bare.p99, 2)} ms; CPU ${Math.round(bare.cpuShare * 100)} %`
+        : "—",
+      ratio: bare ? `p99 ${fmt(redis1000.p99 / bare.p99, 2)}×` : "—",
       goal: "p99 < 50 ms at 1,000",
       verdict: redis1000.p99 < 50 ? "met" : "missed",
     });
@@ -267,5 +318,5 @@ export async function fanoutRow(ctx: BenchContext): Promise<RowResult> {
       verdict: "not measured",
     });
   }
-  return { lines, data: { entries, intervalMs, memory, redis, redisSkipped } };
+  return { lines, data: { entries, intervalMs, memory, redis, bare, redisSkipped } };
 }
