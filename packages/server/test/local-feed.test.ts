@@ -1,12 +1,14 @@
 // §4 "local feed": the writer's own instance serves its readers of a buffer from its appends,
 // without a store read per entry; entries another process appends meanwhile still arrive,
 // in order, with no gap and no duplicate.
-import type { BufferEntry, StoredEntry } from "@chat-replay/protocol";
+import { type BufferEntry, ChatReplayError, type StoredEntry } from "@chat-replay/protocol";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { BufferHub } from "../src/buffer-hub";
 import { MemoryStreamStore } from "../src/memory-stream-store";
 import { RedisStreamStore } from "../src/redis-stream-store";
+import { createReplayServer } from "../src/replay-server";
 import type { StreamStore } from "../src/stream-store";
+import { createScriptedModel, writerStreamStore } from "../src/testing";
 import { deleteKeys, describeWithRedis, uniquePrefix } from "./redis-env";
 
 const delta = (text: string): BufferEntry => ({ type: "text-delta", part: 0, text });
@@ -178,4 +180,20 @@ describeWithRedis("local feed on Redis", (url) => {
   });
   let next = 0;
   describeLocalFeed("Redis", () => ({ writer, other, key: () => `${prefix}:{s${next++}}:buffer` }));
+});
+
+describe("writerStreamStore (testing subpath)", () => {
+  it("is the server's own writer store: its appends land in the store the server was given; other objects are refused", async () => {
+    const streamStore = new MemoryStreamStore();
+    const server = createReplayServer({ model: createScriptedModel(), streamStore });
+    try {
+      const writer = writerStreamStore(server);
+      expect(writer).not.toBe(streamStore);
+      const [id] = await writer.appendMany("k", [delta("x")]);
+      expect(await streamStore.read("k", "0-0")).toEqual([{ id, entry: delta("x") }]);
+      expect(() => writerStreamStore({ ...server })).toThrow(ChatReplayError);
+    } finally {
+      await server.close();
+    }
+  });
 });
