@@ -56,6 +56,8 @@ export class Instance {
         "--max-old-space-size=8192",
         // For the `gc` op: rows settle a worker's heap after a bulk setup, before measuring.
         "--expose-gc",
+        // BENCH_TRACE_GC=1: every instance logs its garbage collections (pauses in a row's tail).
+        ...(process.env.BENCH_TRACE_GC ? ["--trace-gc"] : []),
         ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
       ],
       serialization: "advanced",

@@ -196,7 +196,11 @@ class Tail {
     for (const waiter of this.waiters) {
       // A waiter ahead of `from` (it read the store itself) only wants what is new to it.
       // Registration guarantees waiter.after >= from, so nothing between is missed.
-      const mine = fresh.filter((stored) => compareEntryIds(stored.id, waiter.after) > 0);
+      // Usually every waiter is at `from`: they share the one array (readers never mutate it).
+      const mine =
+        waiter.after === from
+          ? fresh
+          : fresh.filter((stored) => compareEntryIds(stored.id, waiter.after) > 0);
       if (mine.length > 0) {
         this.waiters.delete(waiter);
         this.servedAt = this.now();
