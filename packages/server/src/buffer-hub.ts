@@ -170,7 +170,7 @@ class Tail {
   private take(after: string, entries: StoredEntry[]): void {
     let from = after;
     let fresh = entries;
-    if (this.lastId !== null && compareEntryIds(this.lastId, after) > 0) {
+    if (this.lastId !== null && this.lastId !== after && compareEntryIds(this.lastId, after) > 0) {
       // `lastId` is an entry of the buffer after `after`: a read reaching past it holds it
       // and everything up to it, so what follows it is contiguous with the kept entries.
       fresh = entries.filter((stored) => compareEntryIds(stored.id, this.lastId!) > 0);
@@ -222,8 +222,10 @@ class Tail {
       this.gap = true;
       return;
     }
-    if (compareEntryIds(previous ?? ZERO_ENTRY_ID, this.lastId) <= 0) {
-      this.take(previous ?? ZERO_ENTRY_ID, stored);
+    const after = previous ?? ZERO_ENTRY_ID;
+    // Usually these follow the newest kept entry exactly (one string compare).
+    if (after === this.lastId || compareEntryIds(after, this.lastId) <= 0) {
+      this.take(after, stored);
     } else {
       this.gap = true;
       this.wake?.();
@@ -428,11 +430,12 @@ export class BufferHub {
   feeding(store: StreamStore): StreamStore {
     const appendLinked = store.appendLinked?.bind(store);
     if (!appendLinked) return store;
-    const linked = async (key: string, entries: readonly BufferEntry[]): Promise<LinkedAppend> => {
-      const appended = await appendLinked(key, entries);
+    const feed = (key: string, appended: LinkedAppend) => {
       this.tails.get(key)?.fed(appended.previous, appended.stored);
       return appended;
     };
+    const linked = (key: string, entries: readonly BufferEntry[]) =>
+      appendLinked(key, entries).then((appended) => feed(key, appended));
     // Everything else runs on the store itself.
     return delegateMethods(
       store,
@@ -441,8 +444,12 @@ export class BufferHub {
           method.apply(store, args),
       {
         appendLinked: linked,
-        appendMany: async (key, entries) => (await linked(key, entries)).stored.map((stored) => stored.id),
-        append: async (key, entry) => (await linked(key, [entry])).stored[0]!.id,
+        appendMany: (key, entries) =>
+          appendLinked(key, entries).then((appended) =>
+            feed(key, appended).stored.map((stored) => stored.id),
+          ),
+        append: (key, entry) =>
+          appendLinked(key, [entry]).then((appended) => feed(key, appended).stored[0]!.id),
       },
     );
   }

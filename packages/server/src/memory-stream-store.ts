@@ -6,7 +6,7 @@ import {
   type TurnSnapshot,
   ZERO_ENTRY_ID,
 } from "@chat-replay/protocol";
-import type { Checkpoint, LinkedAppend, SnapshotWrite, StreamReadOptions, StreamStore } from "./stream-store";
+import type { Checkpoint, SnapshotWrite, StreamReadOptions, StreamStore } from "./stream-store";
 
 /** Options of {@link MemoryStreamStore}. */
 export interface MemoryStreamStoreOptions {
@@ -73,13 +73,6 @@ export class MemoryStreamStore implements StreamStore {
 
   async appendMany(key: string, entries: readonly BufferEntry[]): Promise<string[]> {
     return this.appendNow(key, entries).map((stored) => stored.id);
-  }
-
-  async appendLinked(key: string, entries: readonly BufferEntry[]): Promise<LinkedAppend> {
-    if (entries.length === 0) return { previous: null, stored: [] };
-    const buffer = this.buffers.get(key);
-    const previous = buffer && buffer.entries.length > buffer.head ? buffer.entries.at(-1)!.id : null;
-    return { previous, stored: this.appendNow(key, entries) };
   }
 
   /** Appends synchronously, so entries of one call are contiguous whatever else is in flight. */

@@ -7,7 +7,6 @@ import {
 } from "@chat-replay/protocol";
 import { describe, expect, it } from "vitest";
 import { MemoryStreamStore } from "../src/memory-stream-store";
-import type { LinkedAppend } from "../src/stream-store";
 import { gatedModel, idsOf, readEvents, type SseEvent, startServer, type TestClient } from "./harness";
 
 /** A memory store that remembers which buffers were written, so a test can read one back. */
@@ -20,10 +19,6 @@ class KeyRecordingStore extends MemoryStreamStore {
   override appendMany(key: string, entries: readonly BufferEntry[]): Promise<string[]> {
     if (!this.keys.includes(key)) this.keys.push(key);
     return super.appendMany(key, entries);
-  }
-  override appendLinked(key: string, entries: readonly BufferEntry[]): Promise<LinkedAppend> {
-    if (!this.keys.includes(key)) this.keys.push(key);
-    return super.appendLinked(key, entries);
   }
 }
 

@@ -1,6 +1,7 @@
 // §4 "local feed": the writer's own instance serves its readers of a buffer from its appends,
 // without a store read per entry; entries another process appends meanwhile still arrive,
-// in order, with no gap and no duplicate.
+// in order, with no gap and no duplicate. On Redis (the memory store's reads are in-process,
+// so it has no appendLinked and is not fed).
 import { type BufferEntry, ChatReplayError, type StoredEntry } from "@chat-replay/protocol";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { BufferHub } from "../src/buffer-hub";
@@ -162,13 +163,6 @@ function describeLocalFeed(
   });
 }
 
-describeLocalFeed("memory", () => {
-  // Two servers sharing one memory store: the second's appends are the "other process".
-  const store = new MemoryStreamStore();
-  let next = 0;
-  return { writer: store, other: store, key: () => `feed-${next++}` };
-});
-
 describeWithRedis("local feed on Redis", (url) => {
   const prefix = uniquePrefix("local-feed");
   const writer = new RedisStreamStore({ redis: url, connectionName: "chat-replay-test-local-feed" });
@@ -180,20 +174,32 @@ describeWithRedis("local feed on Redis", (url) => {
   });
   let next = 0;
   describeLocalFeed("Redis", () => ({ writer, other, key: () => `${prefix}:{s${next++}}:buffer` }));
-});
 
-describe("writerStreamStore (testing subpath)", () => {
-  it("is the server's own writer store: its appends land in the store the server was given; other objects are refused", async () => {
-    const streamStore = new MemoryStreamStore();
+  it("writerStreamStore (testing subpath) is the server's own writer store: its appends land in the store the server was given; other objects are refused", async () => {
+    const streamStore = new RedisStreamStore({
+      redis: url,
+      connectionName: "chat-replay-test-local-feed-server",
+    });
     const server = createReplayServer({ model: createScriptedModel(), streamStore });
     try {
-      const writer = writerStreamStore(server);
-      expect(writer).not.toBe(streamStore);
-      const [id] = await writer.appendMany("k", [delta("x")]);
-      expect(await streamStore.read("k", "0-0")).toEqual([{ id, entry: delta("x") }]);
+      const store = writerStreamStore(server);
+      expect(store).not.toBe(streamStore);
+      const key = `${prefix}:{writer}:buffer`;
+      const [id] = await store.appendMany(key, [delta("x")]);
+      expect(await streamStore.read(key, "0-0")).toEqual([{ id, entry: delta("x") }]);
       expect(() => writerStreamStore({ ...server })).toThrow(ChatReplayError);
     } finally {
       await server.close();
     }
   });
+});
+
+it("a store without appendLinked (the in-process memory store, whose reads cost nothing) is used as it is", async () => {
+  const streamStore = new MemoryStreamStore();
+  const server = createReplayServer({ model: createScriptedModel(), streamStore });
+  try {
+    expect(writerStreamStore(server)).toBe(streamStore);
+  } finally {
+    await server.close();
+  }
 });

@@ -44,8 +44,15 @@ async function clusterConnections(ports: readonly number[], name: string): Promi
 describeWithRedisCluster("Redis stores on a Redis Cluster (3 masters, started by the test)", (cluster) => {
   const prefix = uniquePrefix("cluster");
 
-  describeStreamStoreConformance("RedisStreamStore (cluster)", (options) =>
-    withHashTaggedKeys(new RedisStreamStore({ redis: cluster.url, cluster: true, ...options }), `${prefix}:`),
+  describeStreamStoreConformance(
+    "RedisStreamStore (cluster)",
+    (options) =>
+      withHashTaggedKeys(
+        new RedisStreamStore({ redis: cluster.url, cluster: true, ...options }),
+        `${prefix}:`,
+      ),
+    undefined,
+    { appendLinked: true },
   );
   describeSessionStoreConformance(
     "RedisSessionStore (cluster)",

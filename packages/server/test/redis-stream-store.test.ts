@@ -47,6 +47,7 @@ describeWithRedis("RedisStreamStore", (url) => {
     async () => {
       await deleteKeys(url, prefix);
     },
+    { appendLinked: true },
   );
 
   // A store can also share an application's ioredis client (ioredis 6 speaks RESP3 by default);
@@ -58,8 +59,11 @@ describeWithRedis("RedisStreamStore", (url) => {
   afterAll(() => {
     shared.disconnect();
   });
-  describeStreamStoreConformance("RedisStreamStore on a shared RESP3 client", (options) =>
-    withKeyPrefix(new RedisStreamStore({ redis: shared, ...options }), `${prefix}:shared:`),
+  describeStreamStoreConformance(
+    "RedisStreamStore on a shared RESP3 client",
+    (options) => withKeyPrefix(new RedisStreamStore({ redis: shared, ...options }), `${prefix}:shared:`),
+    undefined,
+    { appendLinked: true },
   );
 
   const stores: RedisStreamStore[] = [];

@@ -70,6 +70,8 @@ export function describeStreamStoreConformance(
   name: string,
   create: (options: StreamStoreFactoryOptions) => Promise<StreamStore> | StreamStore,
   cleanup?: () => Promise<void>,
+  /** Optional port methods the store has, whose checks run too (they fail if it lacks them). */
+  capabilities: { readonly appendLinked?: boolean } = {},
 ): void {
   describe(`StreamStore conformance: ${name}`, () => {
     const stores: StreamStore[] = [];
@@ -130,31 +132,33 @@ export function describeStreamStoreConformance(
       expect(read.map((stored) => stored.entry)).toEqual([text("single"), text("a"), text("b"), text("c")]);
     });
 
-    it("§8.1 appendLinked names the entry the batch follows and returns the entries as reads do", async () => {
-      const store = await open({ now: () => 1_718_000_000_000 });
-      // Optional in the port; every store of ours has it (the hub feeds local readers from it).
-      if (!store.appendLinked) throw new Error("expected appendLinked");
-      const key = newKey();
-      const first = await store.appendLinked(key, [text("a")]);
-      expect(first.previous).toBeNull();
-      const second = await store.appendLinked(key, [text("b"), text("c")]);
-      expect(second.previous).toBe(first.stored[0]!.id);
-      // Several in flight at once still chain: each names the newest entry before its own.
-      const concurrent = await Promise.all(
-        [0, 1, 2, 3].map((index) => store.appendLinked!(key, [text(`${index}`)])),
-      );
-      const read = await store.read(key, "0-0");
-      expect(
-        [...first.stored, ...second.stored, ...concurrent.flatMap((linked) => linked.stored)].sort((a, b) =>
-          compareEntryIds(a.id, b.id),
-        ),
-      ).toEqual(read);
-      for (const linked of concurrent) {
-        const index = read.findIndex((stored) => stored.id === linked.stored[0]!.id);
-        expect(linked.previous).toBe(read[index - 1]!.id);
-      }
-      expect(await store.appendLinked(key, [])).toEqual({ previous: null, stored: [] });
-    });
+    it.runIf(capabilities.appendLinked === true)(
+      "§8.1 appendLinked names the entry the batch follows and returns the entries as reads do",
+      async () => {
+        const store = await open({ now: () => 1_718_000_000_000 });
+        if (!store.appendLinked) throw new Error("expected appendLinked");
+        const key = newKey();
+        const first = await store.appendLinked(key, [text("a")]);
+        expect(first.previous).toBeNull();
+        const second = await store.appendLinked(key, [text("b"), text("c")]);
+        expect(second.previous).toBe(first.stored[0]!.id);
+        // Several in flight at once still chain: each names the newest entry before its own.
+        const concurrent = await Promise.all(
+          [0, 1, 2, 3].map((index) => store.appendLinked!(key, [text(`${index}`)])),
+        );
+        const read = await store.read(key, "0-0");
+        expect(
+          [...first.stored, ...second.stored, ...concurrent.flatMap((linked) => linked.stored)].sort((a, b) =>
+            compareEntryIds(a.id, b.id),
+          ),
+        ).toEqual(read);
+        for (const linked of concurrent) {
+          const index = read.findIndex((stored) => stored.id === linked.stored[0]!.id);
+          expect(linked.previous).toBe(read[index - 1]!.id);
+        }
+        expect(await store.appendLinked(key, [])).toEqual({ previous: null, stored: [] });
+      },
+    );
 
     it("§8.1 a clock moving backwards still yields a strictly greater id", async () => {
       const clock = manualClock(5_000);

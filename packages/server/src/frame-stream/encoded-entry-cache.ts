@@ -8,15 +8,20 @@ export interface EncodedEntry {
   readonly after: AdapterState;
   /** The entry's frames, for readers that still suppress frames up to a cursor. */
   readonly frames: readonly Frame[];
-  /** Every frame of the entry as SSE bytes (UTF-8), shared by every reader: never mutated. */
-  readonly bytes: Uint8Array;
+  /** Every frame of the entry as SSE text. */
+  readonly text: string;
+  /**
+   * `text` as UTF-8, set by the first reader that sends the entry on its own (a live reader
+   * at the head) and then written by every other as it is: never mutated.
+   */
+  bytes?: Uint8Array;
 }
 
 /**
  * Encode once, write many (§4 fan-out): the adapter is deterministic and a buffer is
  * append-only, so entry `id` of buffer `key` folds to the same frames and SSE bytes for every
  * reader whose state before it is the same. The first reader to fold an entry leaves the
- * result here; the others take its bytes and its `after` state (so from then on their state
+ * result here; the others take its text (or bytes) and its `after` state (so from then on their state
  * is the very object the next entry was stored with, and the check is one identity compare).
  * The `BufferHub` implements it for the entries its shared tails hold (their recent window),
  * so what is kept is bounded by the window and a catch-up read of an old turn caches nothing.

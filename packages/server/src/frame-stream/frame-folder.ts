@@ -4,13 +4,12 @@ import {
   compareEntryIds,
   type EventCursor,
   encodeSseFrame,
-  type Frame,
   framesAfter,
   SSE_FINISH,
   type StoredEntry,
 } from "@chat-replay/protocol";
 import type { EncodedBatches } from "./encoded-batch-cache";
-import type { EncodedEntries } from "./encoded-entry-cache";
+import type { EncodedEntries, EncodedEntry } from "./encoded-entry-cache";
 
 /** What folding a batch of entries produced. */
 export interface FoldedText {
@@ -37,30 +36,6 @@ export interface FoldCache {
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
-const FINISH_BYTES = encoder.encode(SSE_FINISH);
-
-/**
- * The parts as one array: a live reader's usual batch is one entry, whose shared bytes go
- * out as they are (no copy, no encoding per reader).
- */
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  let only: Uint8Array = EMPTY;
-  for (const part of parts) {
-    if (part.length === 0) continue;
-    only = size === 0 ? part : only;
-    size += part.length;
-  }
-  if (size === only.length) return only;
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.length;
-  }
-  return bytes;
-}
-
 /**
  * Folds a reader's entries through the adapter (§5) into SSE text: frames up to
  * `suppressThrough` are folded silently ({@link framesAfter}, §6 resume), and the fold stops
@@ -106,48 +81,57 @@ export class FrameFolder {
   }
 
   private foldEntries(entries: readonly StoredEntry[]): FoldedText {
-    const parts: Uint8Array[] = [];
+    const only = entries.length === 1 ? entries[0]! : null;
+    if (only && this.suppressThrough === null && !this.stopsAt(only)) {
+      // One entry, the usual batch of a live reader at the head: the entry's bytes, encoded
+      // by the first reader of the process and the same array for every other.
+      const encoded = this.encode(only);
+      this.state = encoded.after;
+      encoded.bytes ??= encoder.encode(encoded.text);
+      return { bytes: encoded.bytes, done: false };
+    }
+    let text = "";
     for (const stored of entries) {
       const encoded = this.encode(stored);
       this.state = encoded.after;
       if (this.suppressThrough === null) {
-        parts.push(encoded.bytes);
+        text += encoded.text;
       } else {
-        let text = "";
         for (const frame of framesAfter(stored.id, encoded.frames, this.suppressThrough)) {
           text += encodeSseFrame(frame);
         }
-        parts.push(encoder.encode(text));
       }
       // Past the cursor's entry every frame is sent: stop comparing ids.
       if (this.suppressThrough && compareEntryIds(stored.id, this.suppressThrough.entryId) >= 0) {
         this.suppressThrough = null;
       }
-      const entry = stored.entry;
-      if (entry.type === "end" && (entry.reason === "final" || entry.phase >= this.stopPhase)) {
-        parts.push(FINISH_BYTES);
-        return { bytes: concat(parts), done: true };
-      }
+      if (this.stopsAt(stored)) return { bytes: encoder.encode(text + SSE_FINISH), done: true };
     }
-    return { bytes: concat(parts), done: false };
+    return { bytes: text.length === 0 ? EMPTY : encoder.encode(text), done: false };
+  }
+
+  /** Whether `stored` is the end marker this reader stops at (§5 Stopping). */
+  private stopsAt(stored: StoredEntry): boolean {
+    const entry = stored.entry;
+    return entry.type === "end" && (entry.reason === "final" || entry.phase >= this.stopPhase);
   }
 
   /**
    * The entry's fold from the current state: from the cache, or folded here. Entries a
    * resume folds silently (before its cursor) are not encoded at all; the rest are stored.
    */
-  private encode(stored: StoredEntry): { after: AdapterState; frames: readonly Frame[]; bytes: Uint8Array } {
+  private encode(stored: StoredEntry): Omit<EncodedEntry, "before"> {
     const cached = this.cache?.entries.get(this.cache.key, stored.id, this.state);
     if (cached) return cached;
     const result = adapt(this.state, stored);
-    if (this.suppressThrough !== null) return { after: result.state, frames: result.frames, bytes: EMPTY };
+    if (this.suppressThrough !== null) return { after: result.state, frames: result.frames, text: "" };
     let text = "";
     for (const frame of result.frames) text += encodeSseFrame(frame);
     const encoded = {
       before: this.state,
       after: result.state,
       frames: result.frames,
-      bytes: encoder.encode(text),
+      text,
     };
     this.cache?.entries.set(this.cache.key, stored.id, encoded);
     return encoded;
