@@ -83,7 +83,10 @@ class Tail {
 
   /** When a reader was last served or started waiting (the tail follows FOLLOW_MS after). */
   servedAt = Number.NEGATIVE_INFINITY;
-  /** When this process last appended to the buffer (see LOCAL_FEED_MS). */
+  /**
+   * When this process last appended to the buffer (`performance.now()`, see LOCAL_FEED_MS):
+   * wall time, not the injectable clock, which tests may freeze.
+   */
   private fedAt = Number.NEGATIVE_INFINITY;
   /** A local append did not follow `lastId`: the store has entries the tail lacks; read them. */
   private gap = false;
@@ -119,7 +122,7 @@ class Tail {
       // At the head (a short read, or the newest id just looked up), the next read waits first.
       let atHead = true;
       while (this.following() && !this.stopSignal.aborted) {
-        const local = this.fedAt + LOCAL_FEED_MS - this.now();
+        const local = this.fedAt + LOCAL_FEED_MS - performance.now();
         if (local > 0 && !this.gap) {
           // This process writes the buffer: its appends feed the tail (see `fed`).
           await this.localAppendOrTimeout(Math.min(local, this.blockMs));
@@ -139,6 +142,8 @@ class Tail {
           });
         } catch (error) {
           atHead = false;
+          // Still behind the store (a gap a feed found stays one): read before waiting locally.
+          this.gap = true;
           // A failing store ends the follow: only waiting readers (who retry) read again.
           this.servedAt = Number.NEGATIVE_INFINITY;
           this.settleAll({ kind: "error", error });
@@ -215,8 +220,8 @@ class Tail {
    * someone else appended in between, and the loop reads the store.
    */
   fed(previous: string | null, stored: StoredEntry[]): void {
-    this.fedAt = this.now();
     if (stored.length === 0) return;
+    this.fedAt = performance.now();
     if (this.lastId === null) {
       // The loop is looking up its head, which may be older or newer than these: read once.
       this.gap = true;

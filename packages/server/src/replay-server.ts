@@ -326,7 +326,8 @@ const writerStores = new WeakMap<ReplayServer, StreamStore>();
 /**
  * The stream store as `server`'s own turn runner writes to it: appends through it reach the
  * server's local readers without a store read (§4 "Local feed"). For load tests and tools
- * that write a turn's entries themselves; `@chat-replay/server/testing` exports it.
+ * that write a turn's entries themselves; `@chat-replay/server/testing` exports it. What
+ * its `appendLinked` returns is handed to the readers as it is: do not mutate it.
  */
 export function writerStreamStore(server: ReplayServer): StreamStore {
   const store = writerStores.get(server);

@@ -84,7 +84,8 @@ export class FrameFolder {
     const only = entries.length === 1 ? entries[0]! : null;
     if (only && this.suppressThrough === null && !this.stopsAt(only)) {
       // One entry, the usual batch of a live reader at the head: the entry's bytes, encoded
-      // by the first reader of the process and the same array for every other.
+      // by the first reader of the process and the same array for every other. Shared, so
+      // never mutated or transferred (the body is a default stream, not a byte stream).
       const encoded = this.encode(only);
       this.state = encoded.after;
       encoded.bytes ??= encoder.encode(encoded.text);
