@@ -435,12 +435,11 @@ export class BufferHub {
   feeding(store: StreamStore): StreamStore {
     const appendLinked = store.appendLinked?.bind(store);
     if (!appendLinked) return store;
-    const feed = (key: string, appended: LinkedAppend) => {
-      this.tails.get(key)?.fed(appended.previous, appended.stored);
-      return appended;
-    };
-    const linked = (key: string, entries: readonly BufferEntry[]) =>
-      appendLinked(key, entries).then((appended) => feed(key, appended));
+    const linked = (key: string, entries: readonly BufferEntry[]): Promise<LinkedAppend> =>
+      appendLinked(key, entries).then((appended) => {
+        this.tails.get(key)?.fed(appended.previous, appended.stored);
+        return appended;
+      });
     // Everything else runs on the store itself.
     return delegateMethods(
       store,
@@ -450,11 +449,8 @@ export class BufferHub {
       {
         appendLinked: linked,
         appendMany: (key, entries) =>
-          appendLinked(key, entries).then((appended) =>
-            feed(key, appended).stored.map((stored) => stored.id),
-          ),
-        append: (key, entry) =>
-          appendLinked(key, [entry]).then((appended) => feed(key, appended).stored[0]!.id),
+          linked(key, entries).then((appended) => appended.stored.map((stored) => stored.id)),
+        append: (key, entry) => linked(key, [entry]).then((appended) => appended.stored[0]!.id),
       },
     );
   }

@@ -10,6 +10,7 @@ import { RedisStreamStore } from "../src/redis-stream-store";
 import { createReplayServer } from "../src/replay-server";
 import type { StreamStore } from "../src/stream-store";
 import { createScriptedModel, writerStreamStore } from "../src/testing";
+import { until } from "./harness";
 import { deleteKeys, describeWithRedis, uniquePrefix } from "./redis-env";
 
 const delta = (text: string): BufferEntry => ({ type: "text-delta", part: 0, text });
@@ -25,11 +26,11 @@ class HeadReader {
     store: StreamStore,
     key: string,
     after: string,
-    until: (received: StoredEntry[]) => boolean,
+    enough: (received: StoredEntry[]) => boolean,
   ) {
     this.done = (async () => {
       let position = after;
-      while (!this.stopped && !until(this.received)) {
+      while (!this.stopped && !enough(this.received)) {
         const result = await hub.waitForEntries(key, position, 10_000);
         // Behind the tail: catch up from the store, as a reader does.
         const entries =
@@ -52,18 +53,15 @@ class HeadReader {
   }
 }
 
-/** Resolves once `condition` holds (checked every few ms), or fails after 10 s. */
-async function until(condition: () => boolean): Promise<void> {
-  for (let waited = 0; !condition(); waited += 2) {
-    if (waited > 10_000) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
 function texts(entries: readonly StoredEntry[]): string[] {
   return entries.map((stored) =>
     stored.entry.type === "text-delta" ? stored.entry.text : stored.entry.type,
   );
+}
+
+/** Waits until `condition` holds (the harness's `until`, for a plain condition). */
+function holds(condition: () => boolean): Promise<true> {
+  return until(async () => (condition() ? true : undefined), 10_000, "the condition");
 }
 
 /** The same checks on each store: the writer's hub reads nothing per entry, and nothing is lost. */
@@ -78,14 +76,20 @@ function describeLocalFeed(
     });
     const { writer, other, key: newKey } = open();
 
-    it("a reader on the writer's instance gets every local append without a store read per entry", async () => {
+    /** A hub on the writer store, the store as the writer's instance appends to it, and a buffer begun with one entry. */
+    async function started() {
       const hub = new BufferHub(writer, 1_000);
       hubs.push(hub);
       const fed = hub.feeding(writer);
       const key = newKey();
       const [first] = await fed.appendMany(key, [{ type: "text-start", part: 0 }]);
+      return { hub, fed, key, first: first! };
+    }
+
+    it("a reader on the writer's instance gets every local append without a store read per entry", async () => {
+      const { hub, fed, key, first } = await started();
       const read = vi.spyOn(writer, "read");
-      let position = first!;
+      let position = first;
       for (let index = 0; index < 40; index++) {
         const waiting = hub.waitForEntries(key, position, 10_000);
         await fed.append(key, delta(`w${index}`));
@@ -101,13 +105,9 @@ function describeLocalFeed(
     });
 
     it("local appends in flight at once reach the reader once each, in buffer order", async () => {
-      const hub = new BufferHub(writer, 1_000);
-      hubs.push(hub);
-      const fed = hub.feeding(writer);
-      const key = newKey();
-      const [first] = await fed.appendMany(key, [{ type: "text-start", part: 0 }]);
-      const reader = new HeadReader(hub, writer, key, first!, (received) => received.length >= 200);
-      await until(() => hub.activeTails === 1);
+      const { hub, fed, key, first } = await started();
+      const reader = new HeadReader(hub, writer, key, first, (received) => received.length >= 200);
+      await holds(() => hub.activeTails === 1);
       const batches = Array.from({ length: 50 }, (_, batch) =>
         fed.appendMany(
           key,
@@ -116,21 +116,17 @@ function describeLocalFeed(
       );
       await Promise.all(batches);
       await reader.done;
-      const stored = await writer.read(key, first!, { count: 1_000 });
+      const stored = await writer.read(key, first, { count: 1_000 });
       expect(reader.received).toEqual(stored);
       expect(reader.received).toHaveLength(200);
     });
 
     it("an entry another process appends between local appends arrives in order, neither lost nor repeated", async () => {
-      const hub = new BufferHub(writer, 1_000);
-      hubs.push(hub);
-      const fed = hub.feeding(writer);
-      const key = newKey();
-      const [first] = await fed.appendMany(key, [{ type: "text-start", part: 0 }]);
-      const reader = new HeadReader(hub, writer, key, first!, (received) => received.length >= 7);
-      await until(() => hub.activeTails === 1);
+      const { hub, fed, key, first } = await started();
+      const reader = new HeadReader(hub, writer, key, first, (received) => received.length >= 7);
+      await holds(() => hub.activeTails === 1);
       await fed.append(key, delta("a"));
-      await until(() => reader.received.length === 1);
+      await holds(() => reader.received.length === 1);
       // Another instance appends (a cancel there): the next local append does not follow the
       // tail's newest entry, so the tail reads the store for what it lacks.
       await other.append(key, delta("foreign-1"));
@@ -138,24 +134,20 @@ function describeLocalFeed(
       await fed.append(key, delta("c"));
       // And one that no local append follows: the tail returns to the store within LOCAL_FEED_MS.
       await other.append(key, delta("foreign-2"));
-      await until(() => reader.received.length === 5);
+      await holds(() => reader.received.length === 5);
       await fed.appendMany(key, [delta("d"), delta("e")]);
       await reader.done;
       expect(texts(reader.received)).toEqual(["a", "foreign-1", "b", "c", "foreign-2", "d", "e"]);
-      expect(reader.received).toEqual(await writer.read(key, first!, { count: 100 }));
+      expect(reader.received).toEqual(await writer.read(key, first, { count: 100 }));
     });
 
     it("a tail that starts while this process appends (its head unknown yet) misses nothing", async () => {
-      const hub = new BufferHub(writer, 1_000);
-      hubs.push(hub);
-      const fed = hub.feeding(writer);
-      const key = newKey();
-      const [first] = await fed.appendMany(key, [{ type: "text-start", part: 0 }]);
+      const { hub, fed, key, first } = await started();
       // The reader registers (the tail looks up the newest id) while appends land.
       const appending = (async () => {
         for (let index = 0; index < 30; index++) await fed.append(key, delta(`x${index}`));
       })();
-      const reader = new HeadReader(hub, writer, key, first!, (received) => received.length >= 30);
+      const reader = new HeadReader(hub, writer, key, first, (received) => received.length >= 30);
       await appending;
       await reader.done;
       expect(texts(reader.received)).toEqual(Array.from({ length: 30 }, (_, index) => `x${index}`));

@@ -109,7 +109,11 @@ function escapeRegExp(text: string): string {
 
 /** Gives every key of a stream store a prefix, so a test run can delete exactly its own keys. */
 export function withKeyPrefix(store: StreamStore, prefix: string): StreamStore {
-  const k = (key: string) => `${prefix}${key}`;
+  return withMappedKeys(store, (key) => `${prefix}${key}`);
+}
+
+/** The store with every key the caller names mapped through `k` first. */
+function withMappedKeys(store: StreamStore, k: (key: string) => string): StreamStore {
   return {
     append: (key, entry) => store.append(k(key), entry),
     appendMany: (key, entries) => store.appendMany(k(key), entries),
@@ -206,22 +210,5 @@ function describeWithOwnServers<T extends { stop(): Promise<void> }>(
 
 /** A stream store whose keys become `<prefix>{<key>}`: one hash slot per buffer, as the server's keys. */
 export function withHashTaggedKeys(store: StreamStore, prefix: string): StreamStore {
-  const tagged = withKeyPrefix(store, prefix);
-  const k = (key: string) => `{${key}}`;
-  return {
-    ...tagged,
-    maxLength: store.maxLength,
-    append: (key, entry) => tagged.append(k(key), entry),
-    appendMany: (key, entries) => tagged.appendMany(k(key), entries),
-    ...(tagged.appendLinked ? { appendLinked: (key, entries) => tagged.appendLinked!(k(key), entries) } : {}),
-    read: (key, after, options) => tagged.read(k(key), after, options),
-    range: (key, min, max, count) => tagged.range(k(key), min, max, count),
-    oldestId: (key) => tagged.oldestId(k(key)),
-    newestId: (key) => tagged.newestId(k(key)),
-    expire: (key, ttlMs) => tagged.expire(k(key), ttlMs),
-    readSnapshot: (key) => tagged.readSnapshot(k(key)),
-    writeSnapshot: (key, write) => tagged.writeSnapshot(k(key), write),
-    checkpoint: (key, entryId) => tagged.checkpoint(k(key), entryId),
-    trimmedThrough: (key) => tagged.trimmedThrough(k(key)),
-  };
+  return withMappedKeys(store, (key) => `${prefix}{${key}}`);
 }

@@ -36,6 +36,7 @@ export interface FoldCache {
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
+
 /**
  * Folds a reader's entries through the adapter (§5) into SSE text: frames up to
  * `suppressThrough` are folded silently ({@link framesAfter}, §6 resume), and the fold stops
@@ -128,12 +129,7 @@ export class FrameFolder {
     if (this.suppressThrough !== null) return { after: result.state, frames: result.frames, text: "" };
     let text = "";
     for (const frame of result.frames) text += encodeSseFrame(frame);
-    const encoded = {
-      before: this.state,
-      after: result.state,
-      frames: result.frames,
-      text,
-    };
+    const encoded = { before: this.state, after: result.state, frames: result.frames, text };
     this.cache?.entries.set(this.cache.key, stored.id, encoded);
     return encoded;
   }
