@@ -70,6 +70,36 @@ export interface FanoutPoint {
   readonly elapsedMs: number;
 }
 
+/**
+ * Opens `count` raw-socket observers, observer `index` on `target(index)`, each collecting
+ * its stamps' delays into `delays`; resolves once every one is attached.
+ */
+async function openObservers(
+  ctx: BenchContext,
+  count: number,
+  delays: number[],
+  target: (index: number) => { port: number; path: string },
+): Promise<ReturnType<typeof rawObserver>[]> {
+  const handles: ReturnType<typeof rawObserver>[] = [];
+  for (let index = 0; index < count; index++) {
+    const { port, path } = target(index);
+    handles.push(rawObserver(port, path, authHeaders(ctx), stampCollector(delays)));
+    if (index % 100 === 99) await sleep(1);
+  }
+  await Promise.all(handles.map((handle) => handle.ready));
+  return handles;
+}
+
+/** CPU and RSS of every instance now. */
+function usageOf(instances: readonly { instance: Instance }[]): Promise<Usage[]> {
+  return Promise.all(instances.map(({ instance }) => instance.call<Usage>("usage")));
+}
+
+/** CPU ms all instances spent between two `usageOf` readings. */
+function cpuMsBetween(before: readonly Usage[], after: readonly Usage[]): number {
+  return after.reduce((sum, usage, index) => sum + usage.cpuMs - before[index]!.cpuMs, 0);
+}
+
 /** Collects `@<ns>@` stamps from a stream, measuring arrival − append on the shared monotonic clock. */
 function stampCollector(delays: number[]) {
   let carry = "";
@@ -103,24 +133,17 @@ export async function run(
   for (let index = 0; index < sessions; index++)
     turns.push(await writer.call<Turn>("ours.createTurn", { entries: 1 }));
   const delays: number[] = [];
-  const handles: ReturnType<typeof rawObserver>[] = [];
-  for (let index = 0; index < observers; index++) {
-    const turn = turns[index % sessions]!;
+  const handles = await openObservers(ctx, observers, delays, (index) => {
     // Round robin over instances; with one observer it reads from the last instance (not the writer's).
     const { port } = instances[(instances.length - 1 - (index % instances.length)) % instances.length]!;
-    handles.push(
-      rawObserver(port, `/api/sessions/${turn.sessionId}/stream`, authHeaders(ctx), stampCollector(delays)),
-    );
-    if (index % 100 === 99) await sleep(1);
-  }
-  await Promise.all(handles.map((handle) => handle.ready));
+    return { port, path: `/api/sessions/${turns[index % sessions]!.sessionId}/stream` };
+  });
   let redisConnections: number | null = null;
   if (probe) {
     redisConnections = 0;
     for (const admin of probe.admins) redisConnections += (await connections(admin, probe.namePrefix)).named;
   }
-  const usage = async () => Promise.all(instances.map(({ instance }) => instance.call<Usage>("usage")));
-  const before = await usage();
+  const before = await usageOf(instances);
   const commandsBefore = probe && instances.length > 1 ? await callsOf(probe.admins) : null;
   const redisCpuBefore = probe && instances.length > 1 ? await redisCpuSec(probe.admins) : null;
   const started = now();
@@ -137,8 +160,8 @@ export async function run(
   const client = process.cpuUsage(clientCpu);
   const redisCpuAfter = redisCpuBefore !== null && probe ? await redisCpuSec(probe.admins) : null;
   const commandsAfter = commandsBefore && probe ? await callsOf(probe.admins) : null;
-  const after = await usage();
-  const cpuMs = after.reduce((sum, usage, index) => sum + usage.cpuMs - before[index]!.cpuMs, 0);
+  const after = await usageOf(instances);
+  const cpuMs = cpuMsBetween(before, after);
   const commands = commandsBefore && commandsAfter ? commandDelta(commandsBefore, commandsAfter) : null;
   const appended = entries * sessions;
   const expected = appended * (observers / sessions);
@@ -180,23 +203,18 @@ async function runBare(
   intervalMs: number,
 ): Promise<BarePoint> {
   const delays: number[] = [];
-  const handles: ReturnType<typeof rawObserver>[] = [];
-  for (let index = 0; index < observers; index++) {
-    const { port } = instances[index % instances.length]!;
-    handles.push(rawObserver(port, "/", authHeaders(ctx), stampCollector(delays)));
-    if (index % 100 === 99) await sleep(1);
-  }
-  await Promise.all(handles.map((handle) => handle.ready));
-  const usage = async () => Promise.all(instances.map(({ instance }) => instance.call<Usage>("usage")));
-  const before = await usage();
+  const handles = await openObservers(ctx, observers, delays, (index) => ({
+    port: instances[index % instances.length]!.port,
+    path: "/",
+  }));
+  const before = await usageOf(instances);
   const started = now();
   await Promise.all(
     instances.map(({ instance }) => instance.call("rawFanout.send", { count: entries, intervalMs })),
   );
   await Promise.all(handles.map((handle) => handle.ended));
   const elapsed = now() - started;
-  const after = await usage();
-  const cpuMs = after.reduce((sum, usage, index) => sum + usage.cpuMs - before[index]!.cpuMs, 0);
+  const cpuMs = cpuMsBetween(before, await usageOf(instances));
   const expected = entries * observers;
   if (delays.length < expected * 0.99)
     throw new Error(`only ${delays.length} of ${expected} bare deltas arrived`);
