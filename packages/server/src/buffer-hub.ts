@@ -101,6 +101,7 @@ class Tail {
     private readonly stopSignal: AbortSignal,
     private readonly now: () => number,
     private readonly followMs: number,
+    private readonly coalesceMs: number,
   ) {}
 
   /** Whether the loop goes on: readers wait, or (on a shared blocking read) one was served a moment ago. */
@@ -198,19 +199,58 @@ class Tail {
       this.recentFrom = this.recent[dropped - 1]!.id;
       this.recent = this.recent.slice(dropped);
     }
-    for (const waiter of this.waiters) {
-      // A waiter ahead of `from` (it read the store itself) only wants what is new to it.
-      // Registration guarantees waiter.after >= from, so nothing between is missed.
-      // Usually every waiter is at `from`: they share the one array (readers never mutate it).
-      const mine =
-        waiter.after === from
-          ? fresh
-          : fresh.filter((stored) => compareEntryIds(stored.id, waiter.after) > 0);
-      if (mine.length > 0) {
-        this.waiters.delete(waiter);
-        this.servedAt = this.now();
-        waiter.resolve({ kind: "entries", entries: mine });
+    this.handOutSoon();
+  }
+
+  /** When waiters were last handed entries (`now()`), for write coalescing. */
+  private handedAt = Number.NEGATIVE_INFINITY;
+  /** A coalesced hand-out is due (see handOutSoon). */
+  private handOutTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * Hands the waiters what is new to them, at once or, within `coalesceMs` of the previous
+   * hand-out, when that interval is over (write coalescing, §4): a fast turn costs every
+   * live reader one socket write per interval, not one per entry, and the tail holds one
+   * timer for it, not one per reader. Entries slower than the interval (a chat's tokens)
+   * go out as they arrive.
+   */
+  private handOutSoon(): void {
+    if (this.handOutTimer !== null || this.waiters.size === 0) return;
+    const wait = this.handedAt + this.coalesceMs - this.now();
+    if (wait <= 0) {
+      this.handOut();
+      return;
+    }
+    this.handOutTimer = setTimeout(() => {
+      this.handOutTimer = null;
+      this.handOut();
+    }, wait);
+  }
+
+  private handOut(): void {
+    const newest = this.lastId;
+    if (newest === null || this.waiters.size === 0) return;
+    // A copy: a waiter served here may wait again at once (a pushed reader), and must not
+    // be visited again in this loop.
+    const waiting = [...this.waiters];
+    // Usually every waiter is at the same position: they share one array (readers never mutate it).
+    let sharedAfter: string | null = null;
+    let shared: StoredEntry[] | null = null;
+    let served = false;
+    for (const waiter of waiting) {
+      if (waiter.after === newest || compareEntryIds(waiter.after, newest) >= 0) continue;
+      if (waiter.after !== sharedAfter) {
+        sharedAfter = waiter.after;
+        shared = this.recentAfter(waiter.after);
       }
+      this.waiters.delete(waiter);
+      served = true;
+      // Not in the window (it moved on while a hand-out was due): the reader reads the store.
+      waiter.resolve(shared ? { kind: "entries", entries: shared } : { kind: "behind" });
+    }
+    if (served) {
+      this.handedAt = this.now();
+      this.servedAt = this.handedAt;
     }
   }
 
@@ -292,19 +332,26 @@ class Tail {
     // A timer may fire a fraction of a millisecond before the deadline it was set for.
     const now = performance.now() + 1;
     let next = Number.POSITIVE_INFINITY;
+    const expired: Waiter[] = [];
     for (const waiter of this.waiters) {
-      if (waiter.deadline <= now) waiter.resolve({ kind: "idle" });
+      if (waiter.deadline <= now) expired.push(waiter);
       else next = Math.min(next, waiter.deadline);
     }
     if (next !== Number.POSITIVE_INFINITY) this.armDeadline(next);
+    // After re-arming: a reader told here may wait again at once (and re-arm earlier).
+    for (const waiter of expired) waiter.resolve({ kind: "idle" });
   }
 
   settleAll(result: WaitResult): void {
-    for (const waiter of this.waiters) waiter.resolve(result);
-    this.waiters.clear();
+    if (this.handOutTimer !== null) clearTimeout(this.handOutTimer);
+    this.handOutTimer = null;
     if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
     this.deadlineTimer = null;
     this.armedFor = Number.POSITIVE_INFINITY;
+    // Cleared first: a reader told here may wait again at once.
+    const waiting = [...this.waiters];
+    this.waiters.clear();
+    for (const waiter of waiting) waiter.resolve(result);
   }
 }
 
@@ -363,6 +410,25 @@ export class BufferHub {
    * Returns `behind` at once if the shared tail already moved past `after`.
    */
   waitForEntries(key: string, after: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
+    return new Promise<WaitResult>((resolve) => {
+      const now = this.listen(key, after, timeoutMs, resolve, signal);
+      if (now !== null) resolve(now);
+    });
+  }
+
+  /**
+   * {@link waitForEntries} without a promise (push delivery, §4): returns the result when
+   * there is one at once; otherwise returns null and calls `deliver` once, synchronously,
+   * from the tail's hand-out, its timeout or `signal`'s abort. A live reader at the head
+   * waits once per entry, so this saves it a promise and an async hop per entry.
+   */
+  listen(
+    key: string,
+    after: string,
+    timeoutMs: number,
+    deliver: (result: WaitResult) => void,
+    signal?: AbortSignal,
+  ): WaitResult | null {
     let tail = this.tails.get(key);
     if (!tail) {
       tail = new Tail(
@@ -373,6 +439,7 @@ export class BufferHub {
         this.stop.signal,
         this.now,
         this.store.sharesBlockingReads ? FOLLOW_MS : 0,
+        this.coalesceMs,
       );
       this.tails.set(key, tail);
     }
@@ -381,23 +448,25 @@ export class BufferHub {
     if (tail.lastId !== null && compareEntryIds(after, tail.lastId) < 0) {
       // Served from memory only if the kept entries reach back to `after` (no gap).
       const recent = tail.recentAfter(after);
-      return Promise.resolve(recent ? { kind: "entries", entries: recent } : { kind: "behind" });
+      return recent ? { kind: "entries", entries: recent } : { kind: "behind" };
     }
+    if (signal?.aborted) return { kind: "idle" };
     const activeTail = tail;
-    if (signal?.aborted) return Promise.resolve({ kind: "idle" });
     const aborts = signal ? this.abortsOf(signal) : null;
-    return new Promise<WaitResult>((resolve) => {
-      const finish = (result: WaitResult) => {
-        aborts?.delete(onAbort);
-        activeTail.waiters.delete(waiter);
-        resolve(result);
-      };
-      const waiter: Waiter = { after, deadline: performance.now() + timeoutMs, resolve: finish };
-      const onAbort = () => finish({ kind: "idle" });
-      aborts?.add(onAbort);
-      activeTail.addWaiter(waiter);
-      if (!activeTail.running) void activeTail.run();
-    });
+    let settled = false;
+    const finish = (result: WaitResult) => {
+      if (settled) return;
+      settled = true;
+      aborts?.delete(onAbort);
+      activeTail.waiters.delete(waiter);
+      deliver(result);
+    };
+    const waiter: Waiter = { after, deadline: performance.now() + timeoutMs, resolve: finish };
+    const onAbort = () => finish({ kind: "idle" });
+    aborts?.add(onAbort);
+    activeTail.addWaiter(waiter);
+    if (!activeTail.running) void activeTail.run();
+    return null;
   }
 
   /** The pending waits of each reader's signal, behind one listener per signal. */

@@ -4,13 +4,14 @@ import {
   encodeSseEvent,
   SSE_FINISH,
   SSE_KEEPALIVE,
+  type StoredEntry,
   ZERO_ENTRY_ID,
 } from "@chat-replay/protocol";
-import type { BufferHub } from "../buffer-hub";
+import type { BufferHub, WaitResult } from "../buffer-hub";
 import type { Checkpoint, StreamStore } from "../stream-store";
 import { beginRead, foldBase, type ReadStart } from "./begin-read";
 import { EntrySource } from "./entry-source";
-import { FrameFolder } from "./frame-folder";
+import { type BatchOrigin, FrameFolder } from "./frame-folder";
 import type { ReaderObserver } from "./reader-observer";
 import { ReaderGaveUp, type RetryPolicy, retryTransient } from "./retry-transient";
 
@@ -139,9 +140,136 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     return { reader, start };
   };
 
+  /** The body's controller (set at start). */
+  let body!: ReadableStreamDefaultController<Uint8Array>;
+  /** The pump or a push is running: one drives the reader at a time. */
+  let driving = false;
+  /** A push wait is registered on the tail: its hand-out delivers the next entries. */
+  let listening = false;
+
+  /**
+   * Folds and sends what the reader got; true when the body may take more right away (the
+   * consumer is waiting for it), false when it ended or pushes back.
+   */
+  const send = (entries: readonly StoredEntry[], origin: BatchOrigin): boolean => {
+    const folded = reader!.folder.fold(entries, origin);
+    // Told before delivering: delivering the stopping end closes the reader.
+    observer?.written(entries);
+    deliver(body, folded.bytes, folded.done);
+    return !closed && (body.desiredSize ?? 0) > 0;
+  };
+
+  const fail = (error: unknown) => {
+    if (closed) return;
+    finish("error", error);
+    body.error(error);
+  };
+
+  /**
+   * Push delivery (§4): at the head, the reader waits on the tail without a promise, and the
+   * tail's hand-out folds and enqueues its entries synchronously, then waits again while the
+   * consumer keeps up, so a live reader costs no async step per entry. Handles `result` (a
+   * tail answer, or null to wait for one) and what follows; returns the first answer that is
+   * not entries (idle, behind, an error) for the pump, or null when it is listening, the
+   * consumer pushes back (the next pull goes on) or the body ended.
+   */
+  const follow = (result: WaitResult | null): WaitResult | null => {
+    try {
+      for (let answer = result; ; answer = null) {
+        answer ??= reader!.entries.listen(options.keepaliveMs, stop.signal, pushed);
+        if (answer === null) {
+          listening = true;
+          return null;
+        }
+        if (answer.kind !== "entries") return answer;
+        const entries = reader!.entries.taken(answer) as StoredEntry[];
+        if (!send(entries, reader!.entries.origin)) return null;
+      }
+    } catch (error) {
+      fail(error);
+      return null;
+    }
+  };
+
+  /** The tail's hand-out, timeout or abort of a push wait. */
+  const pushed = (result: WaitResult) => {
+    listening = false;
+    if (closed || driving) return;
+    driving = true;
+    const left = follow(result);
+    driving = false;
+    if (left !== null) pump(left);
+  };
+
+  /**
+   * Starts the reader's async steps unless something drives it already: begins the fold,
+   * reads the store while behind (with retries), sends keepalives, and hands over to
+   * {@link follow} at the head. Runs while the consumer takes more; the next pull restarts it.
+   */
+  const pump = (first?: WaitResult): void => {
+    if (driving || closed) return;
+    driving = true;
+    void steps(first);
+  };
+
+  const steps = async (first?: WaitResult) => {
+    try {
+      if (reader === null) {
+        const begun = await begin();
+        reader = begun.reader;
+        if (closed) return;
+        const { snapshot, done } = begun.start;
+        const sent = snapshot !== null && snapshot.length > 0;
+        if (sent) {
+          body.enqueue(snapshot);
+          observer?.firstFrame();
+        }
+        // A snapshot that already holds the stopping end marker ends the response (§6 full).
+        if (done) deliver(body, FINISH_BYTES, true);
+        if (sent || done) return;
+      }
+      const { entries } = reader;
+      for (let pending = first ?? null; ; pending = null) {
+        if (pending === null && entries.live) {
+          pending = follow(null);
+          if (pending === null) return;
+        }
+        // A tail's answer goes through the retries too: a failed tail read counts as a failure.
+        let answer = pending;
+        const next = await retryTransient(async () => {
+          if (answer === null) return entries.next(options.keepaliveMs, stop.signal);
+          const taken = answer;
+          answer = null;
+          return entries.taken(taken);
+        }, retry);
+        if (closed) return;
+        // null: the reader fell behind the tail; it reads the store next.
+        if (next === null) continue;
+        if (next === "idle") {
+          if ((await options.onIdle?.()) === "abort") {
+            throw new ReaderGaveUp("the turn ended without an end marker");
+          }
+          if (closed) return;
+          body.enqueue(encoder.encode(SSE_KEEPALIVE));
+        } else if (!send(next, entries.origin)) {
+          return;
+        }
+        if ((body.desiredSize ?? 0) <= 0) return;
+      }
+    } catch (error) {
+      fail(error);
+    } finally {
+      // Synchronously as the steps end: a push may arrive in the very next microtask.
+      driving = false;
+    }
+  };
+
   return new ReadableStream<Uint8Array>(
     {
-      async pull(controller) {
+      start(controller) {
+        body = controller;
+      },
+      pull(controller) {
         if (!startSent) {
           startSent = true;
           if (options.messageId !== null) {
@@ -151,41 +279,8 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
             return;
           }
         }
-        try {
-          if (reader === null) {
-            const begun = await begin();
-            reader = begun.reader;
-            if (closed) return;
-            const { snapshot, done } = begun.start;
-            const sent = snapshot !== null && snapshot.length > 0;
-            if (sent) {
-              controller.enqueue(snapshot);
-              observer?.firstFrame();
-            }
-            // A snapshot that already holds the stopping end marker ends the response (§6 full).
-            if (done) deliver(controller, FINISH_BYTES, true);
-            if (sent || done) return;
-          }
-          const { folder, entries } = reader;
-          for (;;) {
-            const next = await retryTransient(() => entries.next(options.keepaliveMs, stop.signal), retry);
-            if (closed) return;
-            if (next === "idle") {
-              if ((await options.onIdle?.()) === "abort") {
-                throw new ReaderGaveUp("the turn ended without an end marker");
-              }
-              controller.enqueue(encoder.encode(SSE_KEEPALIVE));
-              return;
-            }
-            const folded = folder.fold(next, entries.origin);
-            // Told before delivering: delivering the stopping end closes the reader.
-            observer?.written(next);
-            if (deliver(controller, folded.bytes, folded.done)) return;
-          }
-        } catch (error) {
-          finish("error", error);
-          controller.error(error);
-        }
+        // While pushed to, the tail delivers; while driven, the driver goes on.
+        if (!listening) pump();
       },
       cancel() {
         finish("disconnect");

@@ -1,8 +1,8 @@
 import { compareEntryIds, type StoredEntry } from "@chat-replay/protocol";
-import type { BufferHub } from "../buffer-hub";
+import type { BufferHub, WaitResult } from "../buffer-hub";
 import type { StreamStore } from "../stream-store";
 import type { BatchOrigin } from "./frame-folder";
-import { delay, ReaderGaveUp } from "./retry-transient";
+import { ReaderGaveUp } from "./retry-transient";
 
 /** Entries a reader that is behind reads from the store at once. */
 const BATCH = 1024;
@@ -15,12 +15,8 @@ const BATCH = 1024;
  */
 export class EntrySource {
   private atHead = false;
-  /** Whether the last read was served by the shared tail (the reader is live at the head). */
-  private fromTail = false;
   /** Whether the last read was a full-size catch-up read from the store. */
   private catchUp = false;
-  /** When the last entries were handed out (`hub.now()`), for write coalescing. */
-  private handedAt = Number.NEGATIVE_INFINITY;
   /** Where the entries {@link next} last returned came from (for the batch cache). */
   origin: BatchOrigin = { after: "", catchUp: false };
 
@@ -35,27 +31,37 @@ export class EntrySource {
   ) {}
 
   /**
+   * Whether the reader is at the head of the buffer: its next entries come from the shared
+   * tail, and {@link listen} can wait for them without a promise.
+   */
+  get live(): boolean {
+    return this.atHead;
+  }
+
+  /**
    * The next entries, or `"idle"` when none arrived within `idleMs` (time for a keepalive)
    * or `signal` aborted. Advances the position past what it returns.
    */
   async next(idleMs: number, signal: AbortSignal): Promise<StoredEntry[] | "idle"> {
     try {
-      if (this.fromTail) {
-        // Write coalescing (§4): a live reader back for more less than `hub.coalesceMs` after
-        // it was last handed entries waits out the rest of that interval, then takes what
-        // arrived meanwhile in one read, so a fast turn costs one socket write per interval,
-        // not one per entry; slower entries (a chat's tokens) are read at once. Checked here,
-        // not in an async call: a live reader passes here once per entry.
-        const wait = this.handedAt + this.hub.coalesceMs - this.hub.now();
-        if (wait > 0) await delay(wait, signal);
+      for (;;) {
+        if (!this.atHead) {
+          const after = this.position;
+          const entries = await this.store.read(this.key, after, { count: BATCH, block: 0 });
+          this.atHead = entries.length < BATCH;
+          if (entries.length > 0) {
+            await this.checkForGap();
+            this.catchUp = false;
+            const aligned = this.alignToKeptBatches(entries);
+            this.advance(after, aligned);
+            return aligned;
+          }
+        }
+        this.onWait?.();
+        const taken = this.taken(await this.hub.waitForEntries(this.key, this.position, idleMs, signal));
+        // null: entries arrived between the read and the wait; read them from the store.
+        if (taken !== null) return taken;
       }
-      const after = this.position;
-      const entries = await this.read(idleMs, signal);
-      if (entries === "idle") return entries;
-      this.position = entries.at(-1)?.id ?? this.position;
-      this.handedAt = this.hub.now();
-      this.origin = { after, catchUp: this.catchUp };
-      return entries;
     } catch (error) {
       // After a failure the tail's view is unknown: catch up from the store again.
       this.atHead = false;
@@ -63,29 +69,42 @@ export class EntrySource {
     }
   }
 
-  private async read(idleMs: number, signal: AbortSignal): Promise<StoredEntry[] | "idle"> {
-    this.fromTail = false;
-    this.catchUp = false;
-    for (;;) {
-      if (!this.atHead) {
-        const entries = await this.store.read(this.key, this.position, { count: BATCH, block: 0 });
-        this.atHead = entries.length < BATCH;
-        if (entries.length > 0) {
-          await this.checkForGap();
-          return this.alignToKeptBatches(entries);
-        }
-      }
-      this.onWait?.();
-      const waited = await this.hub.waitForEntries(this.key, this.position, idleMs, signal);
-      if (waited.kind === "entries") {
-        this.fromTail = true;
-        return waited.entries;
-      }
-      if (waited.kind === "idle") return "idle";
-      if (waited.kind === "error") throw waited.error;
-      // "behind": entries arrived between the read and the wait; read them from the store.
-      this.atHead = false;
+  /**
+   * At the head ({@link live}): waits for the tail's next entries without a promise (push
+   * delivery, §4). Returns the tail's answer when there is one at once, else null and calls
+   * `deliver` with it later, synchronously from the tail's hand-out; either way the answer
+   * goes through {@link taken}.
+   */
+  listen(idleMs: number, signal: AbortSignal, deliver: (result: WaitResult) => void): WaitResult | null {
+    this.onWait?.();
+    return this.hub.listen(this.key, this.position, idleMs, deliver, signal);
+  }
+
+  /**
+   * Takes a tail's answer: its entries (the position moves past them), `"idle"`, or null
+   * when the reader fell behind the tail and reads the store next. Throws the store's error.
+   */
+  taken(result: WaitResult): StoredEntry[] | "idle" | null {
+    switch (result.kind) {
+      case "entries":
+        this.catchUp = false;
+        this.advance(this.position, result.entries);
+        return result.entries;
+      case "idle":
+        return "idle";
+      case "behind":
+        this.atHead = false;
+        return null;
+      case "error":
+        // After a failure the tail's view is unknown: catch up from the store again.
+        this.atHead = false;
+        throw result.error;
     }
+  }
+
+  private advance(after: string, entries: readonly StoredEntry[]): void {
+    this.position = entries.at(-1)?.id ?? this.position;
+    this.origin = { after, catchUp: this.catchUp };
   }
 
   /**
