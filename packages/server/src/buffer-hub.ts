@@ -238,10 +238,11 @@ class Tail {
     let shared: StoredEntry[] | null = null;
     let served = false;
     for (const waiter of waiting) {
-      if (waiter.after === newest || compareEntryIds(waiter.after, newest) >= 0) continue;
-      if (waiter.after !== sharedAfter) {
-        sharedAfter = waiter.after;
-        shared = this.recentAfter(waiter.after);
+      const after = waiter.after;
+      if (after !== sharedAfter) {
+        if (after === newest || compareEntryIds(after, newest) >= 0) continue;
+        sharedAfter = after;
+        shared = this.recentAfter(after);
       }
       this.waiters.delete(waiter);
       served = true;
@@ -356,6 +357,28 @@ class Tail {
 }
 
 /**
+ * What a tail answers a reader at `after` at once: the kept entries after it when the tail
+ * is past it (from memory only if the window reaches back to `after`: no gap), `behind`
+ * when it is not, or null when the reader is at the head and waits.
+ */
+function answerAt(tail: Tail, after: string): WaitResult | null {
+  const newest = tail.lastId;
+  if (newest === null || after === newest || compareEntryIds(after, newest) >= 0) return null;
+  const recent = tail.recentAfter(after);
+  return recent ? { kind: "entries", entries: recent } : { kind: "behind" };
+}
+
+/** A reader's reusable wait on one buffer's tail; see {@link BufferHub.listener}. */
+export interface TailListener {
+  /**
+   * Waits for the entries after `after`: returns the answer when there is one at once,
+   * else null, and the listener's `deliver` gets it within `timeoutMs` (idle when none
+   * came). One wait at a time.
+   */
+  wait(after: string, timeoutMs: number): WaitResult | null;
+}
+
+/**
  * Fans one blocking read loop per buffer out to every local reader (§4 "one blocking
  * read loop per buffer per process"): a thousand observers of a turn cost one pending
  * store read, not a thousand. Readers catch up with their own non-blocking reads and
@@ -410,25 +433,66 @@ export class BufferHub {
    * Returns `behind` at once if the shared tail already moved past `after`.
    */
   waitForEntries(key: string, after: string, timeoutMs: number, signal?: AbortSignal): Promise<WaitResult> {
+    const tail = this.tailOf(key);
+    const now = answerAt(tail, after);
+    if (now !== null) return Promise.resolve(now);
+    if (signal?.aborted) return Promise.resolve({ kind: "idle" });
+    const aborts = signal ? this.abortsOf(signal) : null;
     return new Promise<WaitResult>((resolve) => {
-      const now = this.listen(key, after, timeoutMs, resolve, signal);
-      if (now !== null) resolve(now);
+      const finish = (result: WaitResult) => {
+        aborts?.delete(onAbort);
+        tail.waiters.delete(waiter);
+        resolve(result);
+      };
+      const waiter: Waiter = { after, deadline: performance.now() + timeoutMs, resolve: finish };
+      const onAbort = () => finish({ kind: "idle" });
+      aborts?.add(onAbort);
+      tail.addWaiter(waiter);
+      if (!tail.running) void tail.run();
     });
   }
 
   /**
-   * {@link waitForEntries} without a promise (push delivery, §4): returns the result when
-   * there is one at once; otherwise returns null and calls `deliver` once, synchronously,
-   * from the tail's hand-out, its timeout or `signal`'s abort. A live reader at the head
-   * waits once per entry, so this saves it a promise and an async hop per entry.
+   * A reader's wait on `key`'s shared tail without a promise (push delivery, §4), made once
+   * per reader and used for every entry: {@link TailListener.wait} answers at once when it
+   * can, else calls `deliver` later, synchronously from the tail's hand-out, its timeout or
+   * `signal`'s abort. A live reader at the head waits once per entry, so this saves it a
+   * promise, an async hop and the wait's allocations per entry.
    */
-  listen(
-    key: string,
-    after: string,
-    timeoutMs: number,
-    deliver: (result: WaitResult) => void,
-    signal?: AbortSignal,
-  ): WaitResult | null {
+  listener(key: string, deliver: (result: WaitResult) => void, signal?: AbortSignal): TailListener {
+    /** The tail it waits on, or null when not waiting. */
+    let waitingOn: Tail | null = null;
+    const waiter = {
+      after: ZERO_ENTRY_ID,
+      deadline: 0,
+      resolve: (result: WaitResult) => {
+        const tail = waitingOn;
+        if (tail === null) return;
+        waitingOn = null;
+        tail.waiters.delete(waiter);
+        deliver(result);
+      },
+    };
+    signal?.addEventListener("abort", () => waiter.resolve({ kind: "idle" }), { once: true });
+    return {
+      wait: (after, timeoutMs) => {
+        if (waitingOn !== null) throw new Error("a tail listener waits once at a time");
+        const tail = this.tailOf(key);
+        const now = answerAt(tail, after);
+        if (now !== null) return now;
+        if (signal?.aborted) return { kind: "idle" };
+        waiter.after = after;
+        waiter.deadline = performance.now() + timeoutMs;
+        waitingOn = tail;
+        tail.addWaiter(waiter);
+        if (!tail.running) void tail.run();
+        return null;
+      },
+    };
+  }
+
+  /** The tail of `key`, made on first use; marked in use now. */
+  private tailOf(key: string): Tail {
     let tail = this.tails.get(key);
     if (!tail) {
       tail = new Tail(
@@ -445,28 +509,7 @@ export class BufferHub {
     }
     tail.idleSince = null;
     tail.servedAt = this.now();
-    if (tail.lastId !== null && compareEntryIds(after, tail.lastId) < 0) {
-      // Served from memory only if the kept entries reach back to `after` (no gap).
-      const recent = tail.recentAfter(after);
-      return recent ? { kind: "entries", entries: recent } : { kind: "behind" };
-    }
-    if (signal?.aborted) return { kind: "idle" };
-    const activeTail = tail;
-    const aborts = signal ? this.abortsOf(signal) : null;
-    let settled = false;
-    const finish = (result: WaitResult) => {
-      if (settled) return;
-      settled = true;
-      aborts?.delete(onAbort);
-      activeTail.waiters.delete(waiter);
-      deliver(result);
-    };
-    const waiter: Waiter = { after, deadline: performance.now() + timeoutMs, resolve: finish };
-    const onAbort = () => finish({ kind: "idle" });
-    aborts?.add(onAbort);
-    activeTail.addWaiter(waiter);
-    if (!activeTail.running) void activeTail.run();
-    return null;
+    return tail;
   }
 
   /** The pending waits of each reader's signal, behind one listener per signal. */

@@ -1,8 +1,8 @@
 // The hub's waits are per entry for every live reader, so they cost no timer and no event
 // listener each: one deadline timer per buffer's tail, one abort listener per reader signal.
 import { getEventListeners } from "node:events";
-import { afterEach, expect, it } from "vitest";
-import { BufferHub } from "../src/buffer-hub";
+import { afterEach, expect, it, vi } from "vitest";
+import { BufferHub, type WaitResult } from "../src/buffer-hub";
 import { MemoryStreamStore } from "../src/memory-stream-store";
 
 const hubs: BufferHub[] = [];
@@ -63,4 +63,28 @@ it("a reader waiting again and again with one signal holds one abort listener, a
   expect((await theirs).kind).toBe("entries");
   // An already aborted signal does not wait at all.
   expect((await hub.waitForEntries("empty", "0-0", 10_000, reader.signal)).kind).toBe("idle");
+});
+
+it("a tail listener waits once per entry with one abort listener, is answered synchronously, and an abort ends its wait", async () => {
+  const { hub, store } = newHub();
+  const reader = new AbortController();
+  const got: WaitResult[] = [];
+  const listener = hub.listener("k", (result) => got.push(result), reader.signal);
+  let position = (await store.appendMany("k", [{ type: "text-start", part: 0 }]))[0]!;
+  for (let index = 0; index < 10; index++) {
+    expect(listener.wait(position, 10_000)).toBeNull();
+    await store.append("k", { type: "text-delta", part: 0, text: `w${index}` });
+    await vi.waitFor(() => expect(got).toHaveLength(index + 1));
+    const result = got.at(-1)!;
+    if (result.kind !== "entries") throw new Error(`expected entries, got ${result.kind}`);
+    position = result.entries.at(-1)!.id;
+  }
+  expect(getEventListeners(reader.signal, "abort")).toHaveLength(1);
+  // Before the tail's window (it began at the newest entry): answered at once, nothing delivered later.
+  expect(listener.wait("0-0", 10_000)?.kind).toBe("behind");
+  expect(listener.wait(position, 10_000)).toBeNull();
+  expect(() => listener.wait(position, 10_000)).toThrow();
+  reader.abort();
+  expect(got.at(-1)).toEqual({ kind: "idle" });
+  expect(got).toHaveLength(11);
 });

@@ -1,5 +1,5 @@
 import { compareEntryIds, type StoredEntry } from "@chat-replay/protocol";
-import type { BufferHub, WaitResult } from "../buffer-hub";
+import type { BufferHub, TailListener, WaitResult } from "../buffer-hub";
 import type { StreamStore } from "../stream-store";
 import type { BatchOrigin } from "./frame-folder";
 import { ReaderGaveUp } from "./retry-transient";
@@ -73,12 +73,16 @@ export class EntrySource {
    * At the head ({@link live}): waits for the tail's next entries without a promise (push
    * delivery, §4). Returns the tail's answer when there is one at once, else null and calls
    * `deliver` with it later, synchronously from the tail's hand-out; either way the answer
-   * goes through {@link taken}.
+   * goes through {@link taken}. A reader listens with one `deliver`: the first one given.
    */
   listen(idleMs: number, signal: AbortSignal, deliver: (result: WaitResult) => void): WaitResult | null {
     this.onWait?.();
-    return this.hub.listen(this.key, this.position, idleMs, deliver, signal);
+    this.listener ??= this.hub.listener(this.key, deliver, signal);
+    return this.listener.wait(this.position, idleMs);
   }
+
+  /** The reader's push wait on the tail, made on its first {@link listen}. */
+  private listener: TailListener | null = null;
 
   /**
    * Takes a tail's answer: its entries (the position moves past them), `"idle"`, or null
