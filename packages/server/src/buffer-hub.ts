@@ -62,6 +62,19 @@ const LINGER_MS = 30_000;
  */
 export const LOCAL_FEED_MS = 250;
 
+/**
+ * Gives a waiter its answer. A pushed reader folds and writes inside this call; whatever it
+ * throws is its own failure (it errors its own body), never the tail's: the other readers
+ * are still served, and an append that fed the tail still succeeds.
+ */
+function tell(waiter: Waiter, result: WaitResult): void {
+  try {
+    waiter.resolve(result);
+  } catch {
+    // Deliberately dropped: see above.
+  }
+}
+
 /** One blocking read loop for one buffer, shared by every local reader of it. */
 class Tail {
   lastId: string | null = null;
@@ -117,7 +130,7 @@ class Tail {
         this.lastId = newest;
         // Waiters that registered before the tail knew its head may already be behind it.
         for (const waiter of this.waiters) {
-          if (compareEntryIds(waiter.after, newest) < 0) waiter.resolve({ kind: "behind" });
+          if (compareEntryIds(waiter.after, newest) < 0) tell(waiter, { kind: "behind" });
         }
       }
       // At the head (a short read, or the newest id just looked up), the next read waits first.
@@ -247,7 +260,7 @@ class Tail {
       this.waiters.delete(waiter);
       served = true;
       // Not in the window (it moved on while a hand-out was due): the reader reads the store.
-      waiter.resolve(shared ? { kind: "entries", entries: shared } : { kind: "behind" });
+      tell(waiter, shared ? { kind: "entries", entries: shared } : { kind: "behind" });
     }
     if (served) {
       this.handedAt = this.now();
@@ -340,7 +353,7 @@ class Tail {
     }
     if (next !== Number.POSITIVE_INFINITY) this.armDeadline(next);
     // After re-arming: a reader told here may wait again at once (and re-arm earlier).
-    for (const waiter of expired) waiter.resolve({ kind: "idle" });
+    for (const waiter of expired) tell(waiter, { kind: "idle" });
   }
 
   settleAll(result: WaitResult): void {
@@ -352,7 +365,7 @@ class Tail {
     // Cleared first: a reader told here may wait again at once.
     const waiting = [...this.waiters];
     this.waiters.clear();
-    for (const waiter of waiting) waiter.resolve(result);
+    for (const waiter of waiting) tell(waiter, result);
   }
 }
 
@@ -473,7 +486,7 @@ export class BufferHub {
         deliver(result);
       },
     };
-    signal?.addEventListener("abort", () => waiter.resolve({ kind: "idle" }), { once: true });
+    signal?.addEventListener("abort", () => tell(waiter, { kind: "idle" }), { once: true });
     return {
       wait: (after, timeoutMs) => {
         if (waitingOn !== null) throw new Error("a tail listener waits once at a time");

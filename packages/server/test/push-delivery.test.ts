@@ -1,7 +1,7 @@
 // Push delivery (§4): a reader at the head of a buffer is handed each entry by the shared
 // tail synchronously, without a promise wait per entry; a consumer that pushes back, a tail
 // that fails and an idle turn go through the reader's async pump, and nothing is lost.
-import type { BufferEntry, StoredEntry } from "@chat-replay/protocol";
+import { type BufferEntry, foldSnapshot, type StoredEntry } from "@chat-replay/protocol";
 import { afterEach, expect, it, vi } from "vitest";
 import { BufferHub } from "../src/buffer-hub";
 import { createFrameStream } from "../src/frame-stream/create-frame-stream";
@@ -142,6 +142,94 @@ it("entries appended within the coalescing interval of a hand-out reach a listen
   await store.appendMany("k", [delta(2)]);
   await store.appendMany("k", [delta(3)]);
   expect(await readUntil(has(3))).toBe(1);
+});
+
+it("after a snapshot replay, a consumer with two reads pending gets the live entries that follow", async () => {
+  const store = new MemoryStreamStore();
+  const hub = new BufferHub(store, 1_000, 0);
+  hubs.push(hub);
+  const entry: BufferEntry = { type: "text-start", part: 0 };
+  const id = await store.append("k", entry);
+  expect(await store.writeSnapshot("k", { previous: null, ...foldSnapshot(null, [{ id, entry }])! })).toBe(
+    true,
+  );
+  const reader = createFrameStream({
+    store,
+    hub,
+    key: "k",
+    messageId: "m",
+    cursor: null,
+    stopPhase: 0,
+    keepaliveMs: 60_000,
+  }).getReader();
+  readers.push(reader);
+  await reader.read(); // start
+  // Two reads at once (the spec allows it): the snapshot answers the first.
+  const first = reader.read();
+  const second = reader.read();
+  expect(decoder.decode((await first).value)).toContain('"text-start"');
+  await store.append("k", delta(0));
+  expect(decoder.decode((await second).value)).toContain('"delta":"w0 "');
+});
+
+it("a reader whose callbacks throw while the tail hands out fails alone: the others are served, nothing escapes", async () => {
+  const uncaught: unknown[] = [];
+  const onUncaught = (error: unknown) => uncaught.push(error);
+  process.on("uncaughtException", onUncaught);
+  try {
+    const store = new MemoryStreamStore();
+    const hub = new BufferHub(store, 1_000, 20);
+    hubs.push(hub);
+    await store.appendMany("k", [{ type: "text-start", part: 0 }]);
+    let throwing = false;
+    const body = (bad: boolean) =>
+      createFrameStream({
+        store,
+        hub,
+        key: "k",
+        messageId: "m",
+        cursor: null,
+        stopPhase: 0,
+        keepaliveMs: 60_000,
+        onClose: bad
+          ? () => {
+              throw new Error("onClose threw");
+            }
+          : undefined,
+        observer: bad
+          ? {
+              begun() {},
+              firstFrame() {},
+              written() {
+                if (throwing) throw new Error("written threw");
+              },
+              closed() {},
+            }
+          : undefined,
+      }).getReader();
+    const bad = body(true);
+    const good = body(false);
+    readers.push(bad, good);
+    let goodText = "";
+    const goodUntil = async (index: number) => {
+      while (!has(index)(goodText)) goodText += decoder.decode((await good.read()).value);
+    };
+    let badText = "";
+    while (!has(0)(badText)) {
+      if (badText === "") await store.append("k", delta(0));
+      badText += decoder.decode((await bad.read()).value);
+    }
+    await goodUntil(0);
+    // Within the coalescing interval: the tail's timer hands this out to both.
+    throwing = true;
+    const badRead = bad.read();
+    await store.append("k", delta(1));
+    await expect(badRead).rejects.toThrow("written threw");
+    await goodUntil(1);
+    expect(uncaught).toEqual([]);
+  } finally {
+    process.off("uncaughtException", onUncaught);
+  }
 });
 
 /** Readers waiting on the tail of `k` (push waits included). */

@@ -146,6 +146,8 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
   let driving = false;
   /** A push wait is registered on the tail: its hand-out delivers the next entries. */
   let listening = false;
+  /** The stream pulled while the reader was driven (say, from inside an enqueue). */
+  let pulled = false;
 
   /**
    * Folds and sends what the reader got; true when the body may take more right away (the
@@ -161,8 +163,11 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
 
   const fail = (error: unknown) => {
     if (closed) return;
-    finish("error", error);
-    body.error(error);
+    try {
+      finish("error", error);
+    } finally {
+      body.error(error);
+    }
   };
 
   /**
@@ -196,9 +201,24 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     listening = false;
     if (closed || driving) return;
     driving = true;
-    const left = follow(result);
-    driving = false;
+    let left: WaitResult | null = null;
+    try {
+      left = follow(result);
+    } finally {
+      driving = false;
+    }
     if (left !== null) pump(left);
+    else goOnIfPulled();
+  };
+
+  /**
+   * A pull that came while the reader was driven was not answered then; the stream does not
+   * pull again until its consumer reads again, so go on now if it still wants more.
+   */
+  const goOnIfPulled = () => {
+    if (!pulled) return;
+    pulled = false;
+    if (!closed && !listening && (body.desiredSize ?? 0) > 0) pump();
   };
 
   /**
@@ -207,7 +227,12 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
    * {@link follow} at the head. Runs while the consumer takes more; the next pull restarts it.
    */
   const pump = (first?: WaitResult): void => {
-    if (driving || closed) return;
+    if (closed) return;
+    if (driving) {
+      pulled = true;
+      return;
+    }
+    pulled = false;
     driving = true;
     void steps(first);
   };
@@ -261,6 +286,7 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     } finally {
       // Synchronously as the steps end: a push may arrive in the very next microtask.
       driving = false;
+      goOnIfPulled();
     }
   };
 
