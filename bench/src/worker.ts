@@ -16,6 +16,7 @@ import {
   type StreamStore,
   TurnSnapshotter,
 } from "@chat-replay/server";
+import { serveNode } from "@chat-replay/server/node";
 import { createRedisStores } from "@chat-replay/server/redis";
 import { createScriptedModel, writerStreamStore } from "@chat-replay/server/testing";
 import { serve } from "@hono/node-server";
@@ -211,7 +212,7 @@ const ops: Record<string, Op> = {
         ...observabilityOptions(observability),
       });
     const server = create(args.observability);
-    const { http: httpServer, port } = await serveFetch(server.fetch);
+    const { http: httpServer, port } = await serveNode(server, { port: 0 });
     // `extra`: more servers by name on the same stores, each with its own observability
     // (row 10) or batch cache (row 1); their ports are returned by name.
     const wanted =
@@ -221,7 +222,7 @@ const ops: Record<string, Op> = {
     const writers = new Map<string, StreamStore>([["main", writerStreamStore(server)]]);
     for (const [name, settings] of Object.entries(wanted)) {
       const extraServer = create(settings.observability, settings.replayCacheBytes);
-      const started = await serveFetch(extraServer.fetch);
+      const started = await serveNode(extraServer, { port: 0 });
       extra.push(started.http);
       ports[name] = started.port;
       writers.set(name, writerStreamStore(extraServer));

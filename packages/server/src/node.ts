@@ -1,8 +1,10 @@
 // `@chat-replay/server/node`: serving a replay server from Node's http module, Express,
 // Connect or Fastify's raw handlers. The main entry stays free of `node:` imports.
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { type IncomingMessage, type Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer, getRequestListener } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import { canTakeOver, takeOverFrameStream } from "./frame-stream/create-frame-stream";
 import { errorResponse } from "./http-error";
 import type { ReplayServer } from "./replay-server";
 
@@ -20,7 +22,7 @@ type NodeRequest = IncomingMessage & { body?: unknown; rawBody?: Buffer };
 export function toNodeHandler(
   server: Pick<ReplayServer, "fetch">,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  const listener = getRequestListener((request) => server.fetch(request));
+  const listener = getRequestListener(nodeFetch(server));
   return async (req: NodeRequest, res: ServerResponse) => {
     const method = req.method ?? "GET";
     if (method !== "GET" && method !== "HEAD" && req.readableEnded && !(req.rawBody instanceof Buffer)) {
@@ -66,7 +68,7 @@ export async function serveNode(
 ): Promise<NodeReplayServer> {
   const hostname = options.hostname ?? "127.0.0.1";
   const http = createAdaptorServer({
-    fetch: server.fetch,
+    fetch: nodeFetch(server),
     serverOptions: { requestTimeout: 60_000, headersTimeout: 20_000, keepAliveTimeout: 10_000 },
   }) as Server;
   await new Promise<void>((resolve, reject) => {
@@ -86,6 +88,52 @@ export async function serveNode(
       await closed;
     },
   };
+}
+
+/**
+ * `server.fetch` as the Node adapter calls it: an SSE reader's body is written to the
+ * response by the reader itself, with no web-stream read and promise per chunk (the cost
+ * that dominates fanning a live turn out to many readers); every other response goes back
+ * to the adapter as it is.
+ */
+function nodeFetch(server: Pick<ReplayServer, "fetch">) {
+  return async (request: Request, env: { outgoing?: unknown }): Promise<Response> => {
+    const response = await server.fetch(request);
+    const body = response.body;
+    const outgoing = env.outgoing;
+    if (
+      body === null ||
+      request.method === "HEAD" ||
+      !(outgoing instanceof ServerResponse) ||
+      outgoing.headersSent ||
+      !canTakeOver(body)
+    ) {
+      return response;
+    }
+    outgoing.writeHead(response.status, headersOf(response.headers));
+    outgoing.flushHeaders();
+    const events = takeOverFrameStream(body, {
+      write: (bytes) => outgoing.write(bytes),
+      end: () => outgoing.end(),
+      destroy: (error) => outgoing.destroy(error instanceof Error ? error : undefined),
+    });
+    if (events === null) throw new Error("the frame stream could not be taken over");
+    outgoing.on("drain", events.drain);
+    outgoing.on("close", events.close);
+    outgoing.on("error", events.close);
+    return RESPONSE_ALREADY_SENT;
+  };
+}
+
+/** A Response's headers for `writeHead`, every `set-cookie` kept. */
+function headersOf(headers: Headers): Record<string, string | string[]> {
+  const record: Record<string, string | string[]> = {};
+  headers.forEach((value, key) => {
+    record[key] = value;
+  });
+  const cookies = headers.getSetCookie();
+  if (cookies.length > 0) record["set-cookie"] = cookies;
+  return record;
 }
 
 function bodyConsumed(): Response {

@@ -1,8 +1,7 @@
-import type { AddressInfo } from "node:net";
 import type { ReplayServerOptions, SessionStore, StreamStore } from "@chat-replay/server";
 import { createReplayServer, MemorySessionStore, MemoryStreamStore } from "@chat-replay/server";
+import { serveNode } from "@chat-replay/server/node";
 import { createDemoTools, createScriptedModel, DEMO_TOOL_APPROVAL } from "@chat-replay/server/testing";
-import { serve } from "@hono/node-server";
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from "ai";
 import { afterEach } from "vitest";
 
@@ -27,16 +26,9 @@ export async function listenReplayServer(options: Partial<ReplayServerOptions> =
     toolApproval: DEMO_TOOL_APPROVAL,
     ...options,
   });
-  const http = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const instance = serve({ fetch: server.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(instance));
-  });
-  const baseUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const close = async () => {
-    await server.close();
-    (http as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-    await new Promise<void>((resolve) => http.close(() => resolve()));
-  };
-  return { baseUrl, server, http: http as unknown as import("node:http").Server, close };
+  // As the README serves it on Node: SSE bodies written to the socket by their readers.
+  const { url: baseUrl, http, close } = await serveNode(server, { port: 0 });
+  return { baseUrl, server, http, close };
 }
 
 /**

@@ -84,27 +84,27 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
   let closed = false;
 
   const observer = options.observer;
+  /** How the stream ended (a socket that takes it over late ends the same way). */
+  let ended: "finish" | "disconnect" | "error" | null = null;
+  let endError: unknown;
   const finish = (end: "finish" | "disconnect" | "error", error?: unknown) => {
     if (closed) return;
     closed = true;
+    ended = end;
+    endError = error;
     stop.abort();
     options.onClose?.();
     observer?.closed(end, error);
   };
 
-  /** Enqueues bytes and closes after the last; true when this pull delivered or ended. */
-  const deliver = (
-    controller: ReadableStreamDefaultController<Uint8Array>,
-    bytes: Uint8Array,
-    done: boolean,
-  ): boolean => {
-    if (bytes.length > 0) controller.enqueue(bytes);
+  /** Enqueues bytes and closes after the last. */
+  const deliver = (bytes: Uint8Array, done: boolean): void => {
+    if (bytes.length > 0) body.enqueue(bytes);
     if (done || bytes.length > 0) observer?.firstFrame();
     if (done) {
-      controller.close();
+      body.close();
       finish("finish");
     }
-    return done || bytes.length > 0;
   };
 
   /** Begins the fold (§6): where it starts, and the snapshot replay to send first, if any. */
@@ -140,8 +140,8 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     return { reader, start };
   };
 
-  /** The body's controller (set at start). */
-  let body!: ReadableStreamDefaultController<Uint8Array>;
+  /** Where the bytes go: the body's controller (set at start), or a socket that took it over. */
+  let body!: BodySink;
   /** The pump or a push is running: one drives the reader at a time. */
   let driving = false;
   /** A push wait is registered on the tail: its hand-out delivers the next entries. */
@@ -157,7 +157,7 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     const folded = reader!.folder.fold(entries, origin);
     // Told before delivering: delivering the stopping end closes the reader.
     observer?.written(entries);
-    deliver(body, folded.bytes, folded.done);
+    deliver(folded.bytes, folded.done);
     return !closed && (body.desiredSize ?? 0) > 0;
   };
 
@@ -250,8 +250,9 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
           observer?.firstFrame();
         }
         // A snapshot that already holds the stopping end marker ends the response (§6 full).
-        if (done) deliver(body, FINISH_BYTES, true);
-        if (sent || done) return;
+        if (done) deliver(FINISH_BYTES, true);
+        // Goes on while the consumer takes more: a taken-over body is not pulled again until it drains.
+        if (done || (body.desiredSize ?? 0) <= 0) return;
       }
       const { entries } = reader;
       for (let pending = first ?? null; ; pending = null) {
@@ -290,28 +291,137 @@ export function createFrameStream(options: FrameStreamOptions): ReadableStream<U
     }
   };
 
-  return new ReadableStream<Uint8Array>(
+  /** The stream's pull, and a taken-over body's first step and `drain`. */
+  const onPull = () => {
+    if (!startSent) {
+      startSent = true;
+      if (options.messageId !== null) {
+        const start = encodeSseChunk({ type: "start", messageId: options.messageId });
+        const position = options.position === undefined ? "" : encodeSseEvent({ id: options.position });
+        body.enqueue(encoder.encode(start + position));
+        return;
+      }
+    }
+    // While pushed to, the tail delivers; while driven, the driver goes on.
+    if (!listening) pump();
+  };
+
+  /** Chunks enqueued before anyone read the stream: a socket that takes it over writes them first. */
+  let unread: Uint8Array[] | null = [];
+  const stream = new ReadableStream<Uint8Array>(
     {
       start(controller) {
-        body = controller;
+        body = {
+          enqueue: (bytes) => {
+            if (unread !== null) {
+              if (stream.locked) unread = null;
+              else unread.push(bytes);
+            }
+            controller.enqueue(bytes);
+          },
+          close: () => controller.close(),
+          error: (error) => controller.error(error),
+          get desiredSize() {
+            return controller.desiredSize;
+          },
+        };
       },
-      pull(controller) {
-        if (!startSent) {
-          startSent = true;
-          if (options.messageId !== null) {
-            const start = encodeSseChunk({ type: "start", messageId: options.messageId });
-            const position = options.position === undefined ? "" : encodeSseEvent({ id: options.position });
-            controller.enqueue(encoder.encode(start + position));
-            return;
-          }
-        }
-        // While pushed to, the tail delivers; while driven, the driver goes on.
-        if (!listening) pump();
-      },
+      pull: onPull,
       cancel() {
         finish("disconnect");
       },
     },
     { highWaterMark: 1 },
   );
+  const takeOver = (socket: FrameSocket): FrameSocketEvents | null => {
+    if (stream.locked || unread === null) return null;
+    const early = unread;
+    unread = null;
+    let writable = true;
+    body = {
+      enqueue: (bytes) => {
+        writable = socket.write(bytes);
+      },
+      close: () => socket.end(),
+      error: (error) => socket.destroy(error),
+      get desiredSize() {
+        return writable ? 1 : 0;
+      },
+    };
+    for (const bytes of early) body.enqueue(bytes);
+    if (closed) {
+      // It ended before the socket took over: with `finish` (written above), or with an error.
+      if (ended === "finish") socket.end();
+      else socket.destroy(endError);
+    } else {
+      // What the stream's pulls would have done next, now that the socket pulls.
+      if (!startSent) onPull();
+      if (writable && !listening) pump();
+    }
+    return {
+      drain: () => {
+        writable = true;
+        onPull();
+      },
+      close: () => finish("disconnect"),
+    };
+  };
+  Object.defineProperty(stream, TAKE_OVER, { value: takeOver });
+  return stream;
+}
+
+/** Where a reader's bytes go (a body controller's shape). */
+interface BodySink {
+  enqueue(bytes: Uint8Array): void;
+  close(): void;
+  error(error: unknown): void;
+  readonly desiredSize: number | null;
+}
+
+/** A socket a frame stream can write to directly; see {@link takeOverFrameStream}. */
+export interface FrameSocket {
+  /** Writes bytes; false when its buffer is full (the stream waits for `drain`). */
+  write(bytes: Uint8Array): boolean;
+  end(): void;
+  destroy(error?: unknown): void;
+}
+
+/** What the socket's owner tells a taken-over frame stream. */
+export interface FrameSocketEvents {
+  /** The socket drained: the stream writes again. */
+  drain(): void;
+  /** The socket closed (the client went away, or the response ended). */
+  close(): void;
+}
+
+/**
+ * A frame stream's takeover, as a registered symbol: the Node entry may be bundled apart
+ * from the module that made the stream, and still finds it.
+ */
+const TAKE_OVER = Symbol.for("chat-replay.frame-stream.take-over");
+
+type TakeOver = (socket: FrameSocket) => FrameSocketEvents | null;
+
+function takeOverOf(body: ReadableStream<Uint8Array>): TakeOver | undefined {
+  const takeOver: unknown = (body as unknown as Record<symbol, unknown>)[TAKE_OVER];
+  return typeof takeOver === "function" ? (takeOver as TakeOver) : undefined;
+}
+
+/**
+ * Lets a Node response write a frame stream's bytes itself (`@chat-replay/server/node`):
+ * the stream then writes to `socket` directly, with no web-stream read and promise per
+ * chunk, as the same bytes in the same order (what it enqueued before is written first).
+ * Returns null, and nothing changes, when `body` is not a frame stream or someone has
+ * started reading it.
+ */
+export function takeOverFrameStream(
+  body: ReadableStream<Uint8Array>,
+  socket: FrameSocket,
+): FrameSocketEvents | null {
+  return takeOverOf(body)?.(socket) ?? null;
+}
+
+/** Whether `body` is a frame stream nobody has started reading (see {@link takeOverFrameStream}). */
+export function canTakeOver(body: ReadableStream<Uint8Array>): boolean {
+  return takeOverOf(body) !== undefined && !body.locked;
 }
